@@ -1,0 +1,3 @@
+from unidesk.cli import main
+
+main()

@@ -1,0 +1,92 @@
+"""The REST API under /api/v1 (OpenAPI at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from unidesk import __version__
+from unidesk.api.auth import AgentToken
+from unidesk.api.errors import error_response, pydantic_fields
+from unidesk.api.routers import attachments, customers, directory, inbound, tickets
+from unidesk.channels.base import InvalidPayload, VerificationFailed
+from unidesk.core.errors import DomainError
+
+logger = logging.getLogger("unidesk.api")
+
+api = NinjaAPI(
+    title="unidesk API",
+    version=__version__,
+    description="Tickets, customers and messages of a unidesk helpdesk. "
+    "Authenticate with `Authorization: Bearer <agent token>` (`unidesk token create`).",
+    auth=AgentToken(),
+    urls_namespace="api",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+api.add_router("/tickets", tickets.router)
+api.add_router("/customers", customers.router)
+api.add_router("/attachments", attachments.router)
+api.add_router("/channels", inbound.router)
+api.add_router("/", directory.router)
+
+
+@api.exception_handler(ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    fields = pydantic_fields(list(exc.errors))
+    names = ", ".join(sorted(fields)) or "the request"
+    return error_response(422, "validation_error", f"Invalid input: {names}.", fields)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(
+        401, "unauthenticated", "Send a valid token as 'Authorization: Bearer <token>'."
+    )
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.fields)
+
+
+@api.exception_handler(InvalidPayload)
+def _invalid_payload(request: HttpRequest, exc: InvalidPayload) -> HttpResponse:
+    return error_response(422, "validation_error", str(exc), exc.fields)
+
+
+@api.exception_handler(VerificationFailed)
+def _verification_failed(request: HttpRequest, exc: VerificationFailed) -> HttpResponse:
+    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found"}.get(exc.status, "denied")
+    return error_response(exc.status, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    from django.conf import settings
+
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+    return error_response(
+        413, "payload_too_large", f"The request body is larger than the limit of {limit} bytes."
+    )
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "not_found", "Not found.")
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    logger.exception("unexpected API error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "Something went wrong on our side.")

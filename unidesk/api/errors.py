@@ -1,0 +1,39 @@
+"""Every API error has one shape: ``{"error": {"code", "message", "fields"}}``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+
+logger = logging.getLogger("unidesk.api")
+
+
+def error_response(
+    status: int, code: str, message: str, fields: dict[str, Any] | None = None
+) -> JsonResponse:
+    return JsonResponse(
+        {"error": {"code": code, "message": message, "fields": fields or {}}},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+def pydantic_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
+    """Field paths as clients write them: ``identity.value``, ``attachments.0.filename``.
+    The first element of ninja's locations names the request part (body, query, path)."""
+    fields: dict[str, str] = {}
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form"}:
+            loc = loc[1:]
+        if loc and loc[0] in {"payload", "data", "filters"}:
+            loc = loc[1:]
+        name = ".".join(loc) or "body"
+        fields.setdefault(name, str(error.get("msg", "invalid")))
+    return fields
+
+
+def json_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
+    return error_response(404, "not_found", f"No API endpoint at /api/v1/{rest}.")

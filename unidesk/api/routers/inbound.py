@@ -1,0 +1,92 @@
+"""Inbound endpoints for channels, authenticated by the channel's secret or the
+platform's signature rather than an agent token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+from ninja.security import HttpBearer
+
+from unidesk.api.schemas import ErrorOut, InboundAccepted
+from unidesk.channels import registry
+from unidesk.channels.api.adapter import ApiInboundPayload, to_inbound
+from unidesk.channels.base import WebhookRequest
+from unidesk.channels.ingest import ingest, ingest_events
+from unidesk.channels.selectors import active_channel
+
+router = Router(tags=["inbound"])
+ERRORS: dict[int, Any] = {
+    401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 413: ErrorOut, 422: ErrorOut,
+}  # fmt: skip
+
+
+def webhook_request(request: HttpRequest) -> WebhookRequest:
+    return WebhookRequest(
+        method=request.method or "POST",
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query={name: request.GET.get(name, "") for name in request.GET},
+        body=request.body,
+    )
+
+
+class ChannelSecret(HttpBearer):
+    """The API channel's secret as a bearer token. Runs before the body is parsed, so an
+    unknown key answers 404 and a wrong secret 401 whatever the body holds."""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        key = request.resolver_match.kwargs.get("key", "") if request.resolver_match else ""
+        account = active_channel(kind="api", key=key)
+        registry.adapter_for(account).verify(webhook_request(request))
+        request.channel_account = account  # type: ignore[attr-defined]
+        return account
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:  # pragma: no cover
+        return None
+
+
+@router.post(
+    "/api/{key}/messages",
+    auth=ChannelSecret(),
+    response={200: InboundAccepted, 201: InboundAccepted, **ERRORS},
+    summary="Feed a message in through an API channel",
+)
+def api_channel_message(
+    request: HttpRequest, key: str, payload: ApiInboundPayload
+) -> tuple[int, dict[str, Any]]:
+    """Authenticate with `Authorization: Bearer <channel secret>`. A repeated
+    `external_id` answers 200 with the stored message and creates nothing."""
+    account = request.channel_account  # type: ignore[attr-defined]
+    result = ingest(account, to_inbound(payload))
+    body = {
+        "message_id": result.message.pk,
+        "ticket_id": result.ticket.pk,
+        "ticket_number": result.ticket.number,
+        "duplicate": result.duplicate,
+    }
+    return (200 if result.duplicate else 201), body
+
+
+@router.api_operation(
+    ["GET"], "/{kind}/{key}/webhook", auth=None, summary="Platform webhook handshake"
+)
+def platform_handshake(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    account = active_channel(kind=kind, key=key)
+    answer = registry.adapter_for(account).handshake(webhook_request(request))
+    return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+
+
+@router.post(
+    "/{kind}/{key}/webhook",
+    auth=None,
+    response={200: dict[str, int], **ERRORS},
+    summary="Platform webhook",
+)
+def platform_webhook(request: HttpRequest, kind: str, key: str) -> dict[str, int]:
+    account = active_channel(kind=kind, key=key)
+    adapter = registry.adapter_for(account)
+    raw = webhook_request(request)
+    adapter.verify(raw)
+    results = ingest_events(account, adapter.parse_inbound(raw))
+    return {"accepted": len(results), "duplicates": sum(1 for r in results if r.duplicate)}

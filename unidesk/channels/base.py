@@ -1,0 +1,195 @@
+"""The channel adapter interface and the plain data that crosses it.
+
+An adapter knows one platform and nothing about tickets:
+
+* ``verify(request)`` checks a webhook's secret or signature (raises ``VerificationFailed``);
+* ``parse_inbound(request)`` turns a platform payload into ``InboundMessage`` and
+  ``DeliveryUpdate`` values, without touching the database or the network;
+* ``send(outbound)`` delivers one reply and returns a ``DeliveryResult``, raising
+  ``TransientError`` (try again later) or ``PermanentError`` (stop, tell the agent why).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal
+
+
+class ChannelError(Exception):
+    """Base for adapter errors; the message is shown to agents, so make it readable."""
+
+
+class TransientError(ChannelError):
+    """The platform may accept the same request later (timeouts, 429, 5xx)."""
+
+
+class PermanentError(ChannelError):
+    """Retrying the same request cannot succeed (bad token, unknown recipient, 4xx)."""
+
+
+class VerificationFailed(ChannelError):
+    """A webhook failed authentication. ``status`` is 401 (no or wrong credentials) or
+    403 (a signature that does not match)."""
+
+    def __init__(self, message: str, *, status: int = 401) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class InvalidPayload(ChannelError):
+    """A webhook body that cannot be understood; ``fields`` names what is wrong."""
+
+    def __init__(self, message: str, *, fields: Mapping[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.fields = dict(fields or {})
+
+
+@dataclass(frozen=True)
+class IdentityRef:
+    kind: str
+    value: str
+
+
+@dataclass(frozen=True)
+class InboundAttachment:
+    filename: str
+    content_type: str = ""
+    data: bytes | None = None
+    content_id: str = ""
+    inline: bool = False
+    # Why the file is not here (too large, could not be decoded or downloaded); the
+    # message is still stored and the agent sees what is missing.
+    error: str = ""
+    size: int = 0
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    external_id: str
+    identity: IdentityRef
+    text: str = ""
+    html: str = ""
+    name: str = ""
+    subject: str = ""
+    thread_key: str = ""
+    # Platform ids of earlier messages this one answers (email In-Reply-To/References).
+    references: tuple[str, ...] = ()
+    sent_at: datetime | None = None
+    attachments: tuple[InboundAttachment, ...] = ()
+    cc: tuple[IdentityRef, ...] = ()
+    is_public: bool = False
+    # An automatic message (vacation notice…): kept on the ticket, does not reopen it.
+    auto_reply: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryUpdate:
+    """The platform reports on one of our outgoing messages."""
+
+    external_id: str
+    status: Literal["sent", "delivered", "read", "failed"]
+    error: str = ""
+
+
+InboundEvent = InboundMessage | DeliveryUpdate
+
+
+@dataclass(frozen=True)
+class OutboundAttachment:
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    message_id: int
+    idempotency_key: str
+    ticket_id: int
+    ticket_number: int
+    subject: str
+    text: str
+    html: str
+    author_name: str
+    recipient: IdentityRef | None
+    thread_key: str = ""
+    in_reply_to: str = ""
+    references: tuple[str, ...] = ()
+    cc: tuple[IdentityRef, ...] = ()
+    bcc: tuple[IdentityRef, ...] = ()
+    attachments: tuple[OutboundAttachment, ...] = ()
+    is_public: bool = False
+    created_at: datetime | None = None
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    external_id: str = ""
+    status: Literal["sent", "delivered"] = "sent"
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """What an adapter sees of an HTTP request: no framework objects."""
+
+    method: str
+    headers: Mapping[str, str]  # lower-case names
+    query: Mapping[str, str]
+    body: bytes
+
+    def header(self, name: str, default: str = "") -> str:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass(frozen=True)
+class HandshakeResponse:
+    """A plain response some platforms require on GET (verify tokens, confirmations)."""
+
+    status: int
+    body: str
+    content_type: str = "text/plain"
+
+
+@dataclass(frozen=True)
+class ChannelConfig:
+    id: int
+    kind: str
+    key: str
+    name: str
+    settings: Mapping[str, Any]
+    secrets: Mapping[str, Any]
+    base_url: str = ""
+
+    def setting(self, name: str, default: str = "") -> str:
+        value = self.settings.get(name, default)
+        return str(value) if value is not None else default
+
+    def secret(self, name: str) -> str:
+        return str(self.secrets.get(name, "") or "")
+
+
+class ChannelAdapter:
+    kind: ClassVar[str]
+    # Names accepted by `channel add … --set name=value`; those in secret_settings are
+    # stored encrypted and never shown again in full.
+    settings_names: ClassVar[frozenset[str]] = frozenset()
+    secret_settings: ClassVar[frozenset[str]] = frozenset()
+
+    def __init__(self, config: ChannelConfig) -> None:
+        self.config = config
+
+    def verify(self, request: WebhookRequest) -> None:
+        raise VerificationFailed("this channel takes no webhooks", status=404)
+
+    def handshake(self, request: WebhookRequest) -> HandshakeResponse:
+        return HandshakeResponse(status=405, body="GET is not used by this channel")
+
+    def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
+        raise InvalidPayload("this channel takes no webhooks")
+
+    def send(self, outbound: OutboundMessage) -> DeliveryResult:
+        raise PermanentError(f"{self.kind} channels cannot send messages")

@@ -1,0 +1,238 @@
+"""The one way in: every channel hands its parsed messages to ``ingest``.
+
+``ingest`` identifies the customer, threads the message to a ticket (or opens one), and
+stores message and attachments in one transaction. It is idempotent on
+(channel account, external id): a duplicate delivery returns the stored message and
+creates nothing, also when two deliveries race.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from unidesk.accounts.selectors import default_group
+from unidesk.channels.base import DeliveryUpdate, InboundEvent, InboundMessage
+from unidesk.channels.models import ChannelAccount
+from unidesk.core import clock
+from unidesk.core.actor import Actor
+from unidesk.core.errors import ValidationFailed
+from unidesk.core.text import one_line
+from unidesk.customers.models import Identity
+from unidesk.customers.services import customer_for_identity
+from unidesk.tickets.attachments import attachment_record_missing, files_removed_on_error
+from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
+from unidesk.tickets.services import (
+    NewAttachment,
+    message_add_inbound,
+    message_set_delivery,
+    participant_add,
+    ticket_open,
+)
+
+logger = logging.getLogger("unidesk.ingest")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    message: Message
+    ticket: Ticket
+    created_ticket: bool = False
+    duplicate: bool = False
+
+
+def ingest(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
+    if not inbound.external_id:
+        raise ValidationFailed("external_id is required.", fields={"external_id": "required"})
+    existing = _stored(account, inbound.external_id)
+    if existing is not None:
+        return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+    try:
+        with files_removed_on_error(), transaction.atomic():
+            return _ingest_new(account, inbound)
+    except IntegrityError:
+        # Another delivery of the same message committed first.
+        existing = _stored(account, inbound.external_id)
+        if existing is None:
+            raise
+        return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+
+
+def ingest_events(account: ChannelAccount, events: list[InboundEvent]) -> list[IngestResult]:
+    results = []
+    for event in events:
+        if isinstance(event, DeliveryUpdate):
+            apply_delivery_update(account, event)
+        else:
+            results.append(ingest(account, event))
+    return results
+
+
+def _stored(account: ChannelAccount, external_id: str) -> Message | None:
+    return (
+        Message.objects.select_related("ticket")
+        .filter(channel_account=account, external_id=external_id[:255])
+        .first()
+    )
+
+
+def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
+    identified = customer_for_identity(
+        kind=inbound.identity.kind, value=inbound.identity.value, name=inbound.name
+    )
+    customer = identified.customer
+    ticket = _thread(account, inbound)
+    created = ticket is None
+    if ticket is None:
+        ticket = ticket_open(
+            requester=customer,
+            requester_identity=identified.identity,
+            actor=Actor.for_customer(customer),
+            subject=inbound.subject or _subject_from_text(inbound),
+            channel_account_id=account.pk,
+            channel=account.kind,
+            thread_key=inbound.thread_key,
+            group=account.group or default_group(),
+            is_public=inbound.is_public,
+        )
+    kept = [a for a in inbound.attachments if a.data is not None and not a.error]
+    message = message_add_inbound(
+        ticket=ticket,
+        customer=customer,
+        text=inbound.text,
+        html=inbound.html,
+        channel_account_id=account.pk,
+        external_id=inbound.external_id,
+        sent_at=inbound.sent_at,
+        metadata=dict(inbound.metadata),
+        author_name=inbound.name,
+        attachments=[
+            NewAttachment(
+                filename=a.filename,
+                data=a.data or b"",
+                content_type=a.content_type,
+                content_id=a.content_id,
+                inline=a.inline,
+            )
+            for a in kept
+        ],
+        reopen=not inbound.auto_reply,
+    )
+    for missing in inbound.attachments:
+        if missing.data is None or missing.error:
+            attachment_record_missing(
+                message=message,
+                filename=missing.filename,
+                reason=missing.error or "the channel did not deliver the file",
+                size=missing.size,
+                content_type=missing.content_type,
+            )
+    _add_participants(ticket, inbound, identified.identity, customer)
+    return IngestResult(message=message, ticket=ticket, created_ticket=created)
+
+
+def _subject_from_text(inbound: InboundMessage) -> str:
+    first_line = next((line for line in inbound.text.splitlines() if line.strip()), "")
+    if first_line:
+        return one_line(first_line, 80)
+    if inbound.attachments:
+        return one_line(inbound.attachments[0].filename, 80)
+    return ""
+
+
+def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
+    """The ticket this message continues, or None for a new one.
+
+    References (email In-Reply-To/References) win over the thread key (the chat). A closed
+    ticket is never reopened; a solved one only within the reopen window."""
+    candidate: Ticket | None = None
+    if inbound.references:
+        earlier = (
+            Message.objects.filter(
+                channel_account=account, external_id__in=list(inbound.references)[-100:]
+            )
+            .order_by("-created_at")
+            .values_list("ticket_id", flat=True)
+            .first()
+        )
+        if earlier is not None:
+            candidate = Ticket.objects.select_for_update().filter(pk=earlier).first()
+    if candidate is None and inbound.thread_key:
+        latest = (
+            Ticket.objects.filter(channel_account=account, thread_key=inbound.thread_key[:255])
+            .order_by("-created_at")
+            .values_list("id", flat=True)
+            .first()
+        )
+        if latest is not None:
+            candidate = Ticket.objects.select_for_update().filter(pk=latest).first()
+    if candidate is None or not _accepts_reply(account, candidate):
+        return None
+    return candidate
+
+
+def reopen_window(account: ChannelAccount) -> timedelta:
+    days = account.settings.get("reopen_window_days", settings.UNIDESK["REOPEN_WINDOW_DAYS"])
+    try:
+        return timedelta(days=float(days))
+    except (TypeError, ValueError):
+        return timedelta(days=settings.UNIDESK["REOPEN_WINDOW_DAYS"])
+
+
+def _accepts_reply(account: ChannelAccount, ticket: Ticket) -> bool:
+    if ticket.status == Status.CLOSED:
+        return False
+    if ticket.status == Status.SOLVED:
+        solved_at = ticket.solved_at or ticket.updated_at
+        return clock.now() - solved_at <= reopen_window(account)
+    return True
+
+
+def _add_participants(
+    ticket: Ticket, inbound: InboundMessage, sender: Identity, customer: object
+) -> None:
+    for ref in inbound.cc:
+        if (ref.kind, ref.value) == (sender.kind, sender.value):
+            continue
+        try:
+            identified = customer_for_identity(kind=ref.kind, value=ref.value)
+        except ValidationFailed:
+            logger.info("skipping an unusable cc address on ticket %s", ticket.pk)
+            continue
+        if identified.customer.pk == ticket.requester_id:
+            continue
+        participant_add(ticket=ticket, identity=identified.identity, actor=Actor.system())
+
+
+_STATUS_RANK: dict[str, int] = {
+    DeliveryStatus.QUEUED: 0,
+    DeliveryStatus.SENT: 1,
+    DeliveryStatus.DELIVERED: 2,
+    DeliveryStatus.READ: 3,
+}
+
+
+def apply_delivery_update(account: ChannelAccount, update: DeliveryUpdate) -> bool:
+    """Apply a platform's status report to our outgoing message. Statuses only move
+    forward (a late "delivered" does not undo "read"); returns whether anything changed."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update()
+            .filter(
+                channel_account=account, external_id=update.external_id, direction=Direction.OUT
+            )
+            .first()
+        )
+        if message is None:
+            return False
+        if update.status == DeliveryStatus.FAILED:
+            if message.delivery_status == DeliveryStatus.FAILED:
+                return False
+        elif _STATUS_RANK.get(update.status, 0) <= _STATUS_RANK.get(message.delivery_status, -1):
+            return False
+        message_set_delivery(message=message, status=update.status, error=update.error)
+    return True

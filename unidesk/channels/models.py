@@ -1,0 +1,98 @@
+"""Connected inboxes (one per mailbox, bot, page…), and the outbox of replies to deliver."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from unidesk.core import crypto
+
+
+class ChannelKind(models.TextChoices):
+    API = "api", _("API")
+    EMAIL = "email", _("Email")
+    WEBCHAT = "webchat", _("Web chat")
+    TELEGRAM = "telegram", _("Telegram")
+    WHATSAPP = "whatsapp", _("WhatsApp")
+    VK = "vk", _("VK")
+    FACEBOOK = "facebook", _("Facebook Messenger")
+    INSTAGRAM = "instagram", _("Instagram Direct")
+    PHONE = "phone", _("Phone")
+
+
+class ChannelAccount(models.Model):
+    """One connected inbox. ``key`` is public (it appears in webhook URLs and the widget
+    tag); the inbound secret and platform credentials are encrypted at rest."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=ChannelKind.choices)
+    name = models.CharField(_("name"), max_length=120)
+    key = models.CharField(_("key"), max_length=64, unique=True)
+    group = models.ForeignKey(
+        "accounts.Group",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        verbose_name=_("group for new conversations"),
+    )
+    settings = models.JSONField(_("settings"), default=dict, blank=True)
+    secrets_encrypted = models.TextField(blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("channel")
+        verbose_name_plural = _("channels")
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.name}"
+
+    @property
+    def secrets(self) -> dict[str, Any]:
+        return crypto.decrypt_json(self.secrets_encrypted)
+
+    def set_secrets(self, values: dict[str, Any]) -> None:
+        self.secrets_encrypted = crypto.encrypt_json(
+            {k: v for k, v in values.items() if v not in (None, "")}
+        )
+
+
+class DeliveryState(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Delivery(models.Model):
+    """The outbox row of one outgoing message, written in the same transaction as the
+    message. The worker claims it (state ``sending`` with a lease), calls the adapter, and
+    records the outcome; an expired lease means the worker died and the row is retried
+    with the same idempotency key."""
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="delivery"
+    )
+    channel_account = models.ForeignKey(
+        ChannelAccount, null=True, on_delete=models.SET_NULL, related_name="deliveries"
+    )
+    state = models.CharField(max_length=16, choices=DeliveryState.choices, default="queued")
+    idempotency_key = models.UUIDField(default=uuid.uuid4, unique=True)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["state", "next_attempt_at"], name="delivery_due")]
+        verbose_name_plural = _("deliveries")
+
+    def __str__(self) -> str:
+        return f"delivery of message {self.message_id}: {self.state}"

@@ -1,0 +1,87 @@
+"""Writes for customers and identities. Merging, which also moves tickets, lives in
+``tickets.services.customer_merge``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from unidesk.core import clock
+from unidesk.core.errors import Conflict, ValidationFailed
+from unidesk.core.text import one_line
+from unidesk.customers.identities import normalize_identity
+from unidesk.customers.models import Customer, Identity
+
+
+@dataclass(frozen=True)
+class IdentifiedCustomer:
+    customer: Customer
+    identity: Identity
+    created: bool
+
+
+def customer_for_identity(*, kind: str, value: str, name: str = "") -> IdentifiedCustomer:
+    """Find the customer who owns this identity, or create both.
+
+    Safe under concurrency: two deliveries racing to create the same identity end with one
+    customer (the loser of the unique constraint reads the winner's row)."""
+    value = normalize_identity(kind, value)
+    name = one_line(name, 200)
+    identity = Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    if identity is not None:
+        customer = identity.customer
+        if name and not customer.name:
+            customer.name = name
+            customer.save(update_fields=["name"])
+        return IdentifiedCustomer(customer=customer, identity=identity, created=False)
+    now = clock.now()
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(name=name, created_at=now, updated_at=now)
+            identity = Identity.objects.create(
+                customer=customer, kind=kind, value=value, created_at=now
+            )
+    except IntegrityError:
+        identity = Identity.objects.select_related("customer").get(kind=kind, value=value)
+        return IdentifiedCustomer(customer=identity.customer, identity=identity, created=False)
+    return IdentifiedCustomer(customer=customer, identity=identity, created=True)
+
+
+def customer_create(*, name: str, identities: list[tuple[str, str]]) -> Customer:
+    with transaction.atomic():
+        customer = Customer.objects.create(name=one_line(name, 200))
+        for kind, value in identities:
+            identity_add(customer=customer, kind=kind, value=value)
+    return customer
+
+
+def identity_add(*, customer: Customer, kind: str, value: str, verified: bool = False) -> Identity:
+    value = normalize_identity(kind, value)
+    existing = Identity.objects.filter(kind=kind, value=value).first()
+    if existing is not None:
+        if existing.customer_id == customer.pk:
+            return existing
+        raise Conflict(
+            f"{kind} {value} already belongs to another customer; merge the two instead.",
+            fields={"identity": "taken"},
+        )
+    return Identity.objects.create(customer=customer, kind=kind, value=value, verified=verified)
+
+
+def customer_update(
+    *, customer: Customer, name: str | None = None, note: str | None = None
+) -> Customer:
+    fields = []
+    if name is not None:
+        customer.name = one_line(name, 200)
+        fields.append("name")
+    if note is not None:
+        if len(note) > 10_000:
+            raise ValidationFailed("The note is too long.", fields={"note": "too_long"})
+        customer.note = note
+        fields.append("note")
+    if fields:
+        customer.updated_at = clock.now()
+        customer.save(update_fields=[*fields, "updated_at"])
+    return customer

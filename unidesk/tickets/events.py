@@ -1,0 +1,67 @@
+"""Facts about tickets and messages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+from unidesk.core.actor import Actor
+from unidesk.core.events import Event
+
+
+@dataclass(frozen=True)
+class TicketCreated(Event):
+    name: ClassVar[str] = "ticket.created"
+    ticket_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class TicketUpdated(Event):
+    """``changes`` maps a field name to ``[old, new]`` as shown to people."""
+
+    name: ClassVar[str] = "ticket.updated"
+    ticket_id: int
+    actor: Actor
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MessageReceived(Event):
+    name: ClassVar[str] = "message.received"
+    message_id: int
+    ticket_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class ReplyQueued(Event):
+    name: ClassVar[str] = "message.reply_queued"
+    message_id: int
+    ticket_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class NoteAdded(Event):
+    name: ClassVar[str] = "message.note_added"
+    message_id: int
+    ticket_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class DeliveryChanged(Event):
+    name: ClassVar[str] = "message.delivery_changed"
+    message_id: int
+    ticket_id: int
+    status: str
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CustomersMerged(Event):
+    name: ClassVar[str] = "customer.merged"
+    source_id: int
+    target_id: int
+    actor: Actor

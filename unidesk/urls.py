@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from django.contrib import admin
+from django.urls import include, path, re_path
+
+from unidesk.api.app import api
+from unidesk.api.errors import json_not_found
+from unidesk.core.health import healthz
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    re_path(r"^api/v1/(?P<rest>.*)$", json_not_found),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("unidesk.workspace.urls")),
+]

@@ -1,0 +1,27 @@
+"""Who listens to which event, and which periodic jobs the workers run: in one place.
+
+Subscribers marked ``background=True`` run in a worker from a task written in the same
+transaction as the change; the others run in-process right after commit.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+_connected = False
+
+
+def connect() -> None:
+    global _connected  # noqa: PLW0603 (wiring happens once per process)
+    if _connected:
+        return
+    _connected = True
+
+    from unidesk.channels import outbox
+    from unidesk.core import worker
+
+    worker.periodic("outbox.sweep", 30, outbox.sweep)
+    worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
+    worker.periodic(
+        "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))
+    )
