@@ -149,6 +149,9 @@ else:
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
             "NAME": str(SQLITE_PATH),
+            # Tests use a file too: concurrency behaves as in production (WAL, busy
+            # timeout), which an in-memory shared-cache database does not.
+            "TEST": {"NAME": str(DATA_DIR / "test-unidesk.sqlite3")},
             "OPTIONS": {
                 # IMMEDIATE takes the write lock at BEGIN, so two writers queue on
                 # busy_timeout instead of failing when a read lock cannot be upgraded.

@@ -5,9 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from unidesk.core.calendar import BusinessCalendar
+from unidesk.core.errors import ValidationFailed
 
 
 class Role(models.TextChoices):
@@ -15,6 +19,41 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", _("Supervisor")
     AGENT = "agent", _("Agent")
     TRAINEE = "trainee", _("Trainee")
+
+
+class BusinessHours(models.Model):
+    """A working schedule: weekly periods in a time zone, and holidays. Groups without one
+    work around the clock."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="Europe/Moscow")
+    weekly = models.JSONField(
+        _("weekly schedule"),
+        default=dict,
+        help_text=_('Working periods per day, e.g. {"mon": ["09:00-18:00"], …}.'),
+    )
+    holidays = models.JSONField(
+        _("holidays"), default=list, blank=True, help_text=_("Dates as YYYY-MM-DD.")
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("business hours")
+        verbose_name_plural = _("business hours")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def calendar(self) -> BusinessCalendar:
+        return BusinessCalendar.from_spec(
+            time_zone=self.time_zone, weekly=self.weekly, holidays=self.holidays
+        )
+
+    def clean(self) -> None:
+        try:
+            self.calendar()
+        except ValidationFailed as exc:
+            raise DjangoValidationError(exc.message) from exc
 
 
 class Group(models.Model):
@@ -26,6 +65,15 @@ class Group(models.Model):
         _("first reply target (minutes)"),
         default=120,
         help_text=_("How soon this group aims to answer a new conversation."),
+    )
+    business_hours = models.ForeignKey(
+        BusinessHours,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="groups",
+        verbose_name=_("business hours"),
+        help_text=_("Empty: the group works around the clock."),
     )
     is_default = models.BooleanField(
         _("default group"),

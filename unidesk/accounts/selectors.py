@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from django.conf import settings
 
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from unidesk.accounts.models import Agent, ApiToken, Group
 from unidesk.core import crypto
+from unidesk.core.calendar import BusinessCalendar
 
 # Writing last_used_at on every request would turn each API read into a write.
 _LAST_USED_RESOLUTION = timedelta(minutes=5)
@@ -53,3 +56,19 @@ def agents_active() -> QuerySet[Agent]:
 
 def default_group() -> Group | None:
     return Group.objects.filter(is_default=True).first() or Group.objects.order_by("id").first()
+
+
+def calendar_for(group: Group | None) -> BusinessCalendar:
+    """The group's working calendar; around the clock when it has none."""
+    if group is not None and group.business_hours_id is not None:
+        hours = group.business_hours
+        if hours is not None:
+            return hours.calendar()
+    return BusinessCalendar.always_open(settings.TIME_ZONE)
+
+
+def expected_first_reply_at(group: Group | None, received_at: datetime) -> datetime:
+    """When a person should answer a conversation that starts at ``received_at``: the
+    group's target reply time counted in its working hours."""
+    minutes = group.first_reply_target_minutes if group is not None else 120
+    return calendar_for(group).add_business_seconds(received_at, minutes * 60)

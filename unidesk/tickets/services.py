@@ -388,7 +388,9 @@ def ticket_update(
     """Change any of the ticket's properties at once; each change is logged and published."""
     with transaction.atomic():
         locked = (
-            Ticket.objects.select_for_update().select_related("group", "assignee").get(pk=ticket.pk)
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("group", "assignee")
+            .get(pk=ticket.pk)
         )
         changed: list[str] = []
         changes: dict[str, list[Any]] = {}
