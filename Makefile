@@ -48,8 +48,8 @@ bench: $(STAMP)
 
 ## Refresh translation catalogues after changing user-visible text.
 messages: $(STAMP)
-	cd unidesk && ../$(BIN)/unidesk makemessages -l ru --no-obsolete --ignore 'migrations/*'
-	cd unidesk && ../$(BIN)/unidesk makemessages -d djangojs -l ru --no-obsolete
+	cd unidesk && ../$(BIN)/unidesk makemessages -l ru --no-obsolete --no-location --ignore 'migrations/*' --ignore 'static/*'
+	cd unidesk && ../$(BIN)/unidesk makemessages -d djangojs -l ru --no-obsolete --no-location
 	cd unidesk && ../$(BIN)/unidesk compilemessages
 
 clean:
