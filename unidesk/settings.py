@@ -90,6 +90,11 @@ INSTALLED_APPS = [
     "unidesk.tickets",
     "unidesk.channels",
     "unidesk.channels.api",
+    "unidesk.channels.telegram",
+    "unidesk.channels.whatsapp",
+    "unidesk.channels.vk",
+    "unidesk.channels.meta",
+    "unidesk.channels.phone",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",
@@ -262,5 +267,8 @@ LOGGING = {
     "loggers": {
         "unidesk": {"handlers": ["console"], "level": os.environ.get("UNIDESK_LOG", "INFO")},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+        # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }

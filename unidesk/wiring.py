@@ -17,10 +17,14 @@ def connect() -> None:
         return
     _connected = True
 
-    from unidesk.channels import outbox
+    from unidesk.channels import outbox, webhooks
+    from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
+    worker.periodic("webhooks.sweep", 30, webhooks.sweep)
+    worker.periodic("webhooks.prune", 3600, webhooks.prune)
+    worker.periodic("telegram.poll", 1, telegram_polling.poll_all)
     worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
     worker.periodic(
         "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))

@@ -219,7 +219,9 @@ def test_a_failed_ingest_leaves_nothing_behind(account, monkeypatch, settings) -
     assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]
 
 
-def test_events_reach_inline_subscribers_only_after_commit(account, django_capture_on_commit_callbacks) -> None:
+def test_events_reach_inline_subscribers_only_after_commit(
+    account, django_capture_on_commit_callbacks
+) -> None:
     from unidesk.core import events
 
     seen: list[int] = []
@@ -234,7 +236,9 @@ def test_events_reach_inline_subscribers_only_after_commit(account, django_captu
             callback()
         assert seen == [result.message.pk]
     finally:
-        events._subscriptions[:] = [s for s in events._subscriptions if s.event is not MessageReceived]
+        events._subscriptions[:] = [
+            s for s in events._subscriptions if s.event is not MessageReceived
+        ]
 
 
 def test_identities_are_unique_per_kind_and_value(account) -> None:

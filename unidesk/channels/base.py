@@ -11,8 +11,9 @@ An adapter knows one platform and nothing about tickets:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
@@ -22,7 +23,13 @@ class ChannelError(Exception):
 
 
 class TransientError(ChannelError):
-    """The platform may accept the same request later (timeouts, 429, 5xx)."""
+    """The platform may accept the same request later (timeouts, 429, 5xx).
+    ``retry_after`` is the platform's own hint in seconds (HTTP Retry-After, Telegram's
+    ``parameters.retry_after``); the outbox never retries sooner than that."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class PermanentError(ChannelError):
@@ -63,6 +70,9 @@ class InboundAttachment:
     # message is still stored and the agent sees what is missing.
     error: str = ""
     size: int = 0
+    # The platform's handle for a file still to be fetched (a Telegram file_id, a WhatsApp
+    # media id, a CDN URL): ``parse_inbound`` names it, ``fetch`` downloads it later.
+    remote_ref: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,32 @@ class DeliveryUpdate:
     error: str = ""
 
 
-InboundEvent = InboundMessage | DeliveryUpdate
+@dataclass(frozen=True)
+class InboundEdit:
+    """The customer edited a message they sent earlier; ``message`` is the new version
+    (same ``external_id``)."""
+
+    message: InboundMessage
+    edited_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class OutboundEcho:
+    """A message our side of the conversation sent outside unidesk (from the platform's own
+    app, by the page itself). Stored as outgoing; never ingested as the customer's."""
+
+    external_id: str
+    recipient: IdentityRef
+    text: str = ""
+    thread_key: str = ""
+    sent_at: datetime | None = None
+    attachments: tuple[InboundAttachment, ...] = ()
+    author_name: str = ""
+    is_public: bool = False
+    metadata: Mapping[str, Any] = field(default_factory=dict)
+
+
+InboundEvent = InboundMessage | DeliveryUpdate | InboundEdit | OutboundEcho
 
 
 @dataclass(frozen=True)
@@ -188,8 +223,48 @@ class ChannelAdapter:
     def handshake(self, request: WebhookRequest) -> HandshakeResponse:
         return HandshakeResponse(status=405, body="GET is not used by this channel")
 
+    def delivery_id(self, request: WebhookRequest) -> str:
+        """The platform's id of one webhook delivery, the same when the platform delivers it
+        again (Telegram's ``update_id``…). The default, a hash of the body, fits platforms
+        that resend the identical body. Pure, and never raises."""
+        return "sha256:" + hashlib.sha256(request.body).hexdigest()
+
+    def answer_now(self, request: WebhookRequest) -> HandshakeResponse | None:
+        """A verified POST that is answered at once and not stored (VK's confirmation)."""
+        return None
+
+    def acknowledge(self, request: WebhookRequest, *, duplicate: bool) -> HandshakeResponse:
+        """What the platform expects back once a delivery is safely stored."""
+        body = '{"ok": true, "duplicate": true}' if duplicate else '{"ok": true}'
+        return HandshakeResponse(status=200, body=body, content_type="application/json")
+
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         raise InvalidPayload("this channel takes no webhooks")
+
+    def fetch(self, inbound: InboundMessage) -> InboundMessage:
+        """Complete a parsed message with what needs the network (files named by
+        ``remote_ref``). Called in a worker, outside any transaction. Raises
+        ``TransientError`` to be tried again later; a file that can never be fetched comes
+        back with its ``error`` set, and the message is stored without it."""
+        return replace(inbound, attachments=self.fetch_files(inbound.attachments))
+
+    def fetch_files(
+        self, attachments: tuple[InboundAttachment, ...]
+    ) -> tuple[InboundAttachment, ...]:
+        fetched = []
+        for attachment in attachments:
+            result = attachment
+            if attachment.remote_ref and attachment.data is None and not attachment.error:
+                try:
+                    result = self.download(attachment)
+                except PermanentError as exc:
+                    result = replace(attachment, error=str(exc)[:300])
+            fetched.append(result)
+        return tuple(fetched)
+
+    def download(self, attachment: InboundAttachment) -> InboundAttachment:
+        """Fetch one file named by ``attachment.remote_ref``; returns it with ``data``."""
+        raise PermanentError(f"{self.kind} channels cannot download files")
 
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
         raise PermanentError(f"{self.kind} channels cannot send messages")

@@ -16,7 +16,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from unidesk.accounts.selectors import default_group
-from unidesk.channels.base import DeliveryUpdate, InboundEvent, InboundMessage
+from unidesk.channels.base import (
+    DeliveryUpdate,
+    InboundAttachment,
+    InboundEdit,
+    InboundEvent,
+    InboundMessage,
+    OutboundEcho,
+)
 from unidesk.channels.models import ChannelAccount
 from unidesk.core import clock
 from unidesk.core.actor import Actor
@@ -28,7 +35,9 @@ from unidesk.tickets.attachments import attachment_record_missing, files_removed
 from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
 from unidesk.tickets.services import (
     NewAttachment,
+    message_add_echo,
     message_add_inbound,
+    message_edit_inbound,
     message_set_delivery,
     participant_add,
     ticket_open,
@@ -67,9 +76,107 @@ def ingest_events(account: ChannelAccount, events: list[InboundEvent]) -> list[I
     for event in events:
         if isinstance(event, DeliveryUpdate):
             apply_delivery_update(account, event)
+        elif isinstance(event, InboundEdit):
+            results.append(apply_inbound_edit(account, event))
+        elif isinstance(event, OutboundEcho):
+            results.append(ingest_echo(account, event))
         else:
             results.append(ingest(account, event))
     return results
+
+
+def apply_inbound_edit(account: ChannelAccount, edit: InboundEdit) -> IngestResult:
+    """Show the customer's new version of a stored message (history kept). An edit of a
+    message we never received is ingested as that message."""
+    stored = _stored(account, edit.message.external_id)
+    if stored is None:
+        return ingest(account, edit.message)
+    message = message_edit_inbound(
+        message=stored, text=edit.message.text, html=edit.message.html, edited_at=edit.edited_at
+    )
+    return IngestResult(message=message, ticket=message.ticket)
+
+
+def ingest_echo(account: ChannelAccount, echo: OutboundEcho) -> IngestResult:
+    """Record a message our side sent outside unidesk as outgoing, on the conversation it
+    belongs to (or a new one). Idempotent on the external id like ``ingest``, so the echo
+    of a reply unidesk itself sent is recognised and creates nothing."""
+    if not echo.external_id:
+        raise ValidationFailed("external_id is required.", fields={"external_id": "required"})
+    existing = _stored(account, echo.external_id)
+    if existing is not None:
+        return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+    try:
+        with files_removed_on_error(), transaction.atomic():
+            return _ingest_echo_new(account, echo)
+    except IntegrityError:
+        existing = _stored(account, echo.external_id)
+        if existing is None:
+            raise
+        return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+
+
+def _ingest_echo_new(account: ChannelAccount, echo: OutboundEcho) -> IngestResult:
+    identified = customer_for_identity(kind=echo.recipient.kind, value=echo.recipient.value)
+    probe = InboundMessage(
+        external_id=echo.external_id,
+        identity=echo.recipient,
+        thread_key=echo.thread_key,
+        text=echo.text,
+        attachments=echo.attachments,
+    )
+    ticket = _thread(account, probe)
+    created = ticket is None
+    if ticket is None:
+        ticket = ticket_open(
+            requester=identified.customer,
+            requester_identity=identified.identity,
+            actor=Actor.system(account.name),
+            subject=_subject_from_text(probe),
+            channel_account_id=account.pk,
+            channel=account.kind,
+            thread_key=echo.thread_key,
+            group=account.group or default_group(),
+            is_public=echo.is_public,
+        )
+    message = message_add_echo(
+        ticket=ticket,
+        text=echo.text,
+        channel_account_id=account.pk,
+        external_id=echo.external_id,
+        author_name=echo.author_name or account.name,
+        sent_at=echo.sent_at,
+        attachments=_kept(echo.attachments),
+        metadata=dict(echo.metadata),
+    )
+    _record_missing(message, echo.attachments)
+    return IngestResult(message=message, ticket=ticket, created_ticket=created)
+
+
+def _kept(attachments: tuple[InboundAttachment, ...]) -> list[NewAttachment]:
+    return [
+        NewAttachment(
+            filename=a.filename,
+            data=a.data or b"",
+            content_type=a.content_type,
+            content_id=a.content_id,
+            inline=a.inline,
+        )
+        for a in attachments
+        if a.data is not None and not a.error
+    ]
+
+
+def _record_missing(message: Message, attachments: tuple[InboundAttachment, ...]) -> None:
+    for missing in attachments:
+        if missing.data is None or missing.error:
+            attachment_record_missing(
+                message=message,
+                filename=missing.filename,
+                reason=missing.error or "the channel did not deliver the file",
+                size=missing.size,
+                content_type=missing.content_type,
+            )
 
 
 def _stored(account: ChannelAccount, external_id: str) -> Message | None:

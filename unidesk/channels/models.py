@@ -96,3 +96,78 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery of message {self.message_id}: {self.state}"
+
+
+class InboundState(models.TextChoices):
+    PENDING = "pending", _("Waiting")
+    DONE = "done", _("Processed")
+    UNPARSEABLE = "unparseable", _("Not understood")
+    FAILED = "failed", _("Failed")
+
+
+class InboundRecord(models.Model):
+    """One verified webhook delivery (or polled update), stored as received before it is
+    answered, and processed by a worker afterwards.
+
+    Unique on (channel, delivery id), so a platform delivering the same update again
+    creates nothing. Payloads that cannot be understood are kept and marked, never
+    dropped."""
+
+    channel_account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="inbound_records"
+    )
+    delivery_id = models.CharField(max_length=128)
+    body = models.BinaryField()
+    state = models.CharField(
+        max_length=16, choices=InboundState.choices, default=InboundState.PENDING
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    error = models.TextField(blank=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel_account", "delivery_id"], name="inbound_delivery_unique"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["channel_account", "state", "next_attempt_at", "id"], name="inbound_due"
+            ),
+            models.Index(fields=["state", "received_at"], name="inbound_state_age"),
+        ]
+        verbose_name = _("received webhook")
+        verbose_name_plural = _("received webhooks")
+
+    def __str__(self) -> str:
+        return f"{self.delivery_id} on channel {self.channel_account_id}: {self.state}"
+
+    @property
+    def body_text(self) -> str:
+        return bytes(self.body).decode("utf-8", errors="replace")
+
+
+class ChannelLease(models.Model):
+    """A named lease on one channel with a small cursor: one worker at a time drains a
+    channel's received webhooks, or polls its bot (the cursor is Telegram's offset)."""
+
+    channel_account = models.ForeignKey(
+        ChannelAccount, on_delete=models.CASCADE, related_name="leases"
+    )
+    name = models.CharField(max_length=32)
+    holder = models.CharField(max_length=64, blank=True)
+    lease_until = models.DateTimeField(null=True, blank=True)
+    cursor = models.CharField(max_length=64, blank=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel_account", "name"], name="lease_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} lease on channel {self.channel_account_id}"

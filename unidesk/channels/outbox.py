@@ -112,7 +112,9 @@ def deliver_now(delivery_id: int) -> str:
         result = adapter.send(outbound)
     except PermanentError as exc:
         _give_up(delivery, str(exc))
-    except (TransientError, ChannelError) as exc:
+    except TransientError as exc:
+        _retry_later(delivery, str(exc), retry_after=exc.retry_after)
+    except ChannelError as exc:
         _retry_later(delivery, str(exc))
     except NotFound as exc:
         _give_up(delivery, exc.message)
@@ -194,7 +196,7 @@ def _mark_sent(delivery: Delivery, result: DeliveryResult) -> None:
         )
 
 
-def _retry_later(delivery: Delivery, reason: str) -> None:
+def _retry_later(delivery: Delivery, reason: str, *, retry_after: float | None = None) -> None:
     attempts = Delivery.objects.values_list("attempts", flat=True).get(pk=delivery.pk)
     max_attempts = settings.UNIDESK["DELIVERY_MAX_ATTEMPTS"]
     if attempts >= max_attempts:
@@ -205,7 +207,11 @@ def _retry_later(delivery: Delivery, reason: str) -> None:
         )
         return
     now = timezone.now()
-    retry_at = now + backoff(attempts)
+    wait = backoff(attempts)
+    if retry_after:
+        # The platform said when it will accept more; sooner would only fail again.
+        wait = max(wait, timedelta(seconds=retry_after))
+    retry_at = now + wait
     with transaction.atomic():
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.QUEUED,

@@ -65,3 +65,23 @@ class CustomersMerged(Event):
     source_id: int
     target_id: int
     actor: Actor
+
+
+@dataclass(frozen=True)
+class MessageEdited(Event):
+    """A customer changed a message they had sent; the earlier version is kept."""
+
+    name: ClassVar[str] = "message.edited"
+    message_id: int
+    ticket_id: int
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class OutboundRecorded(Event):
+    """A message our side sent outside unidesk (from the platform's own app) was recorded."""
+
+    name: ClassVar[str] = "message.outbound_recorded"
+    message_id: int
+    ticket_id: int
+    actor: Actor

@@ -27,8 +27,10 @@ from unidesk.tickets.attachments import attachment_store
 from unidesk.tickets.events import (
     CustomersMerged,
     DeliveryChanged,
+    MessageEdited,
     MessageReceived,
     NoteAdded,
+    OutboundRecorded,
     ReplyQueued,
     TicketCreated,
     TicketUpdated,
@@ -292,6 +294,87 @@ def message_set_delivery(
             message_id=message.pk, ticket_id=message.ticket_id, status=status, error=error
         )
     )
+
+
+MAX_EDIT_VERSIONS: Final = 50
+
+
+def message_edit_inbound(
+    *, message: Message, text: str, html: str = "", edited_at: datetime | None = None
+) -> Message:
+    """The customer edited ``message`` on their platform: show the new text and keep every
+    earlier version in ``metadata["edits"]`` (oldest first), with an activity entry.
+    Receiving the same version again changes nothing."""
+    plain, safe_html = _texts(text, html)
+    with transaction.atomic():
+        locked = Message.objects.select_for_update().select_related("ticket").get(pk=message.pk)
+        if (locked.text, locked.html) == (plain, safe_html):
+            return locked
+        now = clock.now()
+        metadata = dict(locked.metadata or {})
+        versions = list(metadata.get("edits", []))
+        versions.append(
+            {
+                "text": locked.text,
+                "html": locked.html,
+                "replaced_at": now.isoformat(),
+                "edited_at": edited_at.isoformat() if edited_at else None,
+            }
+        )
+        metadata["edits"] = versions[-MAX_EDIT_VERSIONS:]
+        metadata["edited_at"] = (edited_at or now).isoformat()
+        old_text = locked.text
+        locked.text, locked.html, locked.metadata = plain, safe_html, metadata
+        locked.save(update_fields=["text", "html", "metadata"])
+        ticket = locked.ticket
+        customer = locked.author_customer
+        actor = (
+            Actor.for_customer(customer)
+            if customer is not None
+            else Actor.system(locked.author_name or "customer")
+        )
+        _record(ticket, actor, "message_edited", old_text, plain)
+        Ticket.objects.filter(pk=ticket.pk).update(updated_at=now)
+        publish(MessageEdited(message_id=locked.pk, ticket_id=ticket.pk, actor=actor))
+    return locked
+
+
+def message_add_echo(
+    *,
+    ticket: Ticket,
+    text: str,
+    channel_account_id: int | None,
+    external_id: str,
+    author_name: str = "",
+    sent_at: datetime | None = None,
+    attachments: Sequence[NewAttachment] = (),
+    metadata: dict[str, Any] | None = None,
+) -> Message:
+    """Record a message our side sent outside unidesk (from the platform's own app): an
+    outgoing message already delivered, with nothing left to send. Call inside a
+    transaction."""
+    plain, _html = _texts(text, "")
+    now = clock.now()
+    actor = Actor.system(author_name or "channel")
+    message = Message.objects.create(
+        ticket=ticket,
+        direction=Direction.OUT,
+        origin=Origin.CHANNEL,
+        author_name=one_line(author_name, 200),
+        text=plain,
+        is_public=ticket.is_public,
+        channel_account_id=channel_account_id,
+        external_id=external_id[:255],
+        delivery_status=DeliveryStatus.SENT,
+        sent_at=sent_at or now,
+        metadata=metadata or {},
+        created_at=now,
+    )
+    _store_attachments(message, attachments)
+    ticket.updated_at = now
+    ticket.save(update_fields=["updated_at"])
+    publish(OutboundRecorded(message_id=message.pk, ticket_id=ticket.pk, actor=actor))
+    return message
 
 
 # --- what agents do ---------------------------------------------------------------------------

@@ -13,8 +13,9 @@ from unidesk.api.schemas import ErrorOut, InboundAccepted
 from unidesk.channels import registry
 from unidesk.channels.api.adapter import ApiInboundPayload, to_inbound
 from unidesk.channels.base import WebhookRequest
-from unidesk.channels.ingest import ingest, ingest_events
+from unidesk.channels.ingest import ingest
 from unidesk.channels.selectors import active_channel
+from unidesk.channels.webhooks import webhook_accept
 
 router = Router(tags=["inbound"])
 ERRORS: dict[int, Any] = {
@@ -80,13 +81,15 @@ def platform_handshake(request: HttpRequest, kind: str, key: str) -> HttpRespons
 @router.post(
     "/{kind}/{key}/webhook",
     auth=None,
-    response={200: dict[str, int], **ERRORS},
+    response={200: Any, **ERRORS},
     summary="Platform webhook",
 )
-def platform_webhook(request: HttpRequest, kind: str, key: str) -> dict[str, int]:
+def platform_webhook(request: HttpRequest, kind: str, key: str) -> HttpResponse:
+    """Verified by the platform's signature or secret, stored, and answered at once in the
+    platform's expected shape; the payload is processed in the background. A re-delivered
+    update creates nothing."""
     account = active_channel(kind=kind, key=key)
-    adapter = registry.adapter_for(account)
-    raw = webhook_request(request)
-    adapter.verify(raw)
-    results = ingest_events(account, adapter.parse_inbound(raw))
-    return {"accepted": len(results), "duplicates": sum(1 for r in results if r.duplicate)}
+    answer = webhook_accept(
+        account=account, adapter=registry.adapter_for(account), request=webhook_request(request)
+    )
+    return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)

@@ -1,0 +1,333 @@
+"""Platform webhooks: verified and stored while the platform waits, processed afterwards.
+
+The HTTP request does as little as it can: check the signature, write the raw payload
+(one row, unique on the platform's delivery id, so a re-delivery creates nothing) and its
+task in one transaction, and answer. Platforms time out after a few seconds and then
+deliver again; nothing slow (parsing, downloads, ticket threading) happens before the
+answer.
+
+A worker then drains each channel's stored deliveries in the order they arrived, one
+worker per channel at a time (a lease), so a customer's messages keep their order.
+Failures are kept visible: payloads nobody can read are marked ``unparseable``; network
+trouble while fetching files is retried with back-off; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import get_random_string
+from django.utils.translation import gettext as _
+from django_tasks import task
+
+from unidesk.channels import leases, registry
+from unidesk.channels.base import (
+    ChannelAdapter,
+    DeliveryUpdate,
+    HandshakeResponse,
+    InboundAttachment,
+    InboundEdit,
+    InboundEvent,
+    InboundMessage,
+    InvalidPayload,
+    OutboundEcho,
+    TransientError,
+    WebhookRequest,
+)
+from unidesk.channels.ingest import (
+    apply_delivery_update,
+    apply_inbound_edit,
+    ingest,
+    ingest_echo,
+)
+from unidesk.channels.models import ChannelAccount, InboundRecord, InboundState
+from unidesk.core import tasks
+from unidesk.core.errors import DomainError, PayloadTooLarge
+from unidesk.tickets.models import Message
+
+logger = logging.getLogger("unidesk.webhooks")
+
+# Platform webhooks are small JSON documents; files arrive by reference.
+MAX_WEBHOOK_BYTES = 1024 * 1024
+LANE = "inbound"
+LEASE = timedelta(minutes=2)
+DRAIN_BUDGET_SECONDS = 20.0
+MAX_ATTEMPTS = 6
+RETRY_BASE_SECONDS = 15
+SWEEP_GRACE = timedelta(seconds=60)
+
+
+# --- while the platform waits ------------------------------------------------------------
+
+
+def webhook_accept(
+    *, account: ChannelAccount, adapter: ChannelAdapter, request: WebhookRequest
+) -> HandshakeResponse:
+    """Verify, store and acknowledge one POSTed webhook. Raises ``VerificationFailed``
+    (nothing is stored) or ``PayloadTooLarge``."""
+    if len(request.body) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(
+            _("The webhook body is larger than %(n)s bytes.") % {"n": MAX_WEBHOOK_BYTES}
+        )
+    adapter.verify(request)
+    immediate = adapter.answer_now(request)
+    if immediate is not None:
+        return immediate
+    created = inbound_store(
+        account_id=account.pk, delivery_id=adapter.delivery_id(request), body=request.body
+    )
+    return adapter.acknowledge(request, duplicate=not created)
+
+
+def inbound_store(*, account_id: int, delivery_id: str, body: bytes) -> bool:
+    """Store one delivery and queue its processing in one transaction. Returns False when
+    the same delivery was stored before (nothing is created then)."""
+    try:
+        with transaction.atomic():
+            InboundRecord.objects.create(
+                channel_account_id=account_id, delivery_id=delivery_id[:128], body=body
+            )
+            tasks.enqueue(process_inbound, account_id)
+    except IntegrityError:
+        return False
+    return True
+
+
+# --- afterwards, in a worker ---------------------------------------------------------------
+
+
+@task()
+def process_inbound(account_id: int) -> int:
+    return inbound_drain(account_id)
+
+
+def inbound_drain(account_id: int, *, budget_seconds: float = DRAIN_BUDGET_SECONDS) -> int:
+    """Process the channel's due deliveries oldest first, holding the channel's lease.
+    Returns how many were processed here (0 when another worker holds the lease; it will
+    see the new ones too, since it looks again after letting go)."""
+    holder = get_random_string(16)
+    deadline = time.monotonic() + budget_seconds
+    processed = 0
+    while True:
+        if not leases.acquire(account_id, LANE, holder, LEASE):
+            return processed
+        try:
+            while time.monotonic() < deadline:
+                record = _next_due(account_id)
+                if record is None:
+                    break
+                inbound_process(record)
+                processed += 1
+                leases.acquire(account_id, LANE, holder, LEASE)
+        finally:
+            leases.release(account_id, LANE, holder)
+        if _next_due(account_id) is None:
+            return processed
+        if time.monotonic() >= deadline:
+            # Let other channels have the worker; this one continues in a fresh task.
+            with transaction.atomic():
+                tasks.enqueue(process_inbound, account_id)
+            return processed
+
+
+def _due(account_id: int) -> Any:
+    return InboundRecord.objects.filter(
+        channel_account_id=account_id,
+        state=InboundState.PENDING,
+        next_attempt_at__lte=timezone.now(),
+    )
+
+
+def _next_due(account_id: int) -> InboundRecord | None:
+    return _due(account_id).select_related("channel_account").order_by("id").first()
+
+
+def inbound_process(record: InboundRecord) -> str:
+    """Parse one stored delivery and hand its events to ingestion. Returns the new state."""
+    record.attempts += 1
+    InboundRecord.objects.filter(pk=record.pk).update(attempts=record.attempts)
+    account = record.channel_account
+    adapter = registry.adapter_for(account)
+    request = WebhookRequest(method="POST", headers={}, query={}, body=bytes(record.body))
+    try:
+        events = adapter.parse_inbound(request)
+    except InvalidPayload as exc:
+        logger.warning(
+            "webhook %s of %s channel %s not understood: %s", record.pk, account.kind, account.pk,
+            exc,
+        )  # fmt: skip
+        return _finish(record, InboundState.UNPARSEABLE, str(exc))
+    except Exception as exc:
+        logger.exception("reading webhook %s of channel %s failed", record.pk, account.pk)
+        return _finish(
+            record,
+            InboundState.UNPARSEABLE,
+            _("Unexpected error while reading the payload (%(kind)s).")
+            % {"kind": type(exc).__name__},
+        )
+    final = record.attempts >= MAX_ATTEMPTS
+    errors: list[str] = []
+    try:
+        for event in events:
+            try:
+                _handler(event)(account, adapter, event, final)
+            except DomainError as exc:
+                errors.append(exc.message)
+    except TransientError as exc:
+        return _retry(record, str(exc), exc.retry_after)
+    except Exception as exc:
+        logger.exception("processing webhook %s of channel %s failed", record.pk, account.pk)
+        return _retry(
+            record, _("Unexpected error (%(kind)s).") % {"kind": type(exc).__name__}, None
+        )
+    if errors:
+        return _finish(record, InboundState.FAILED, "; ".join(errors))
+    return _finish(record, InboundState.DONE, "")
+
+
+Handler = Callable[[ChannelAccount, ChannelAdapter, Any, bool], None]
+
+
+def _handler(event: InboundEvent) -> Handler:
+    return _HANDLERS[type(event)]
+
+
+def _already_stored(account: ChannelAccount, external_id: str) -> bool:
+    return Message.objects.filter(channel_account=account, external_id=external_id[:255]).exists()
+
+
+def _fetched(adapter: ChannelAdapter, inbound: InboundMessage, final: bool) -> InboundMessage:
+    try:
+        return adapter.fetch(inbound)
+    except TransientError as exc:
+        if not final:
+            raise
+        # Out of patience: keep the message, and say which files are missing and why.
+        return replace(inbound, attachments=_give_up_files(inbound.attachments, str(exc)))
+
+
+def _give_up_files(
+    attachments: tuple[InboundAttachment, ...], reason: str
+) -> tuple[InboundAttachment, ...]:
+    return tuple(
+        replace(a, error=(_("could not be downloaded: %(reason)s") % {"reason": reason})[:300])
+        if a.data is None and not a.error
+        else a
+        for a in attachments
+    )
+
+
+def _on_message(
+    account: ChannelAccount, adapter: ChannelAdapter, event: InboundMessage, final: bool
+) -> None:
+    if _already_stored(account, event.external_id):
+        return
+    ingest(account, _fetched(adapter, event, final))
+
+
+def _on_edit(
+    account: ChannelAccount, adapter: ChannelAdapter, event: InboundEdit, final: bool
+) -> None:
+    message = event.message
+    if not _already_stored(account, message.external_id):
+        message = _fetched(adapter, message, final)
+    apply_inbound_edit(account, replace(event, message=message))
+
+
+def _on_echo(
+    account: ChannelAccount, adapter: ChannelAdapter, event: OutboundEcho, final: bool
+) -> None:
+    if _already_stored(account, event.external_id):
+        return
+    try:
+        files = adapter.fetch_files(event.attachments)
+    except TransientError as exc:
+        if not final:
+            raise
+        files = _give_up_files(event.attachments, str(exc))
+    ingest_echo(account, replace(event, attachments=files))
+
+
+def _on_delivery(
+    account: ChannelAccount, adapter: ChannelAdapter, event: DeliveryUpdate, final: bool
+) -> None:
+    apply_delivery_update(account, event)
+
+
+_HANDLERS: dict[type, Handler] = {
+    InboundMessage: _on_message,
+    InboundEdit: _on_edit,
+    OutboundEcho: _on_echo,
+    DeliveryUpdate: _on_delivery,
+}
+
+
+def _finish(record: InboundRecord, state: str, error: str) -> str:
+    InboundRecord.objects.filter(pk=record.pk).update(
+        state=state, error=error[:4000], processed_at=timezone.now()
+    )
+    return state
+
+
+def _retry(record: InboundRecord, reason: str, retry_after: float | None) -> str:
+    if record.attempts >= MAX_ATTEMPTS:
+        return _finish(
+            record,
+            InboundState.FAILED,
+            _("Gave up after %(n)s attempts. Last error: %(reason)s")
+            % {"n": record.attempts, "reason": reason},
+        )
+    delay = RETRY_BASE_SECONDS * 2 ** (record.attempts - 1)
+    if retry_after:
+        delay = max(delay, retry_after)
+    retry_at = timezone.now() + timedelta(seconds=delay)
+    with transaction.atomic():
+        InboundRecord.objects.filter(pk=record.pk).update(
+            next_attempt_at=retry_at, error=reason[:4000]
+        )
+        tasks.enqueue(process_inbound, record.channel_account_id, run_after=retry_at)
+    return InboundState.PENDING
+
+
+# --- housekeeping -------------------------------------------------------------------------
+
+
+def sweep(limit: int = 200) -> int:
+    """Queue processing for channels whose due deliveries nobody is working on (a lost
+    task, a worker that died). Safe to run in every worker: draining takes a lease."""
+    cutoff = timezone.now() - SWEEP_GRACE
+    account_ids = list(
+        InboundRecord.objects.filter(state=InboundState.PENDING, next_attempt_at__lt=cutoff)
+        .values_list("channel_account_id", flat=True)
+        .distinct()[:limit]
+    )
+    for account_id in account_ids:
+        with transaction.atomic():
+            tasks.enqueue(process_inbound, account_id)
+    if account_ids:
+        logger.info("webhook sweep queued %d channels", len(account_ids))
+    return len(account_ids)
+
+
+def prune(
+    *, done_after: timedelta = timedelta(days=7), kept_after: timedelta = timedelta(days=30)
+) -> int:
+    """Forget processed deliveries after a week; unreadable and failed ones stay a month
+    for an operator to look at."""
+    now = timezone.now()
+    deleted, _details = InboundRecord.objects.filter(
+        Q(state=InboundState.DONE, received_at__lt=now - done_after)
+        | Q(
+            state__in=[InboundState.UNPARSEABLE, InboundState.FAILED],
+            received_at__lt=now - kept_after,
+        )
+    ).delete()
+    return deleted
