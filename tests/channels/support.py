@@ -6,9 +6,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.db import transaction
 from django.test import Client
 
+from unidesk.channels import outbox
 from unidesk.channels.models import ChannelAccount
+from unidesk.core.actor import Actor
+from unidesk.tickets.models import Message, Ticket
+from unidesk.tickets.services import message_add_outbound
 
 HERE = Path(__file__).parent
 
@@ -36,3 +41,13 @@ def post_webhook(
     return Client().post(
         webhook_url(account), data=raw, content_type="application/json", headers=headers or {}
     )
+
+
+def queue_outbound(ticket: Ticket, *, text: str, metadata: dict[str, Any]) -> Message:
+    """Queue an outgoing message with metadata the way CSAT and the bot do."""
+    with transaction.atomic():
+        message = message_add_outbound(
+            ticket=ticket, actor=Actor.system(), text=text, metadata=metadata, origin="system"
+        )
+        outbox.enqueue(message)
+    return message

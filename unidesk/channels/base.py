@@ -213,6 +213,8 @@ class ChannelAdapter:
     # stored encrypted and never shown again in full.
     settings_names: ClassVar[frozenset[str]] = frozenset()
     secret_settings: ClassVar[frozenset[str]] = frozenset()
+    # A public thread (a wall comment) can be continued in private messages.
+    can_continue_privately: ClassVar[bool] = False
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config
@@ -268,3 +270,8 @@ class ChannelAdapter:
 
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
         raise PermanentError(f"{self.kind} channels cannot send messages")
+
+    def private_thread_key(self, recipient: IdentityRef) -> str:
+        """The thread key of a private conversation with ``recipient`` (used when a
+        public thread continues in private messages)."""
+        return recipient.value

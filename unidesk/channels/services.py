@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels import outbox, registry
+from unidesk.channels.base import IdentityRef
+from unidesk.channels.composer import reply_options
 from unidesk.channels.models import ChannelAccount, ChannelKind
 from unidesk.core import crypto
 from unidesk.core.actor import Actor
@@ -17,7 +20,12 @@ from unidesk.core.errors import ValidationFailed
 from unidesk.core.text import one_line
 from unidesk.tickets.attachments import files_removed_on_error
 from unidesk.tickets.models import Message, Origin, Status, Ticket
-from unidesk.tickets.services import NewAttachment, message_add_outbound, ticket_update
+from unidesk.tickets.services import (
+    NewAttachment,
+    message_add_outbound,
+    ticket_open_private_followup,
+    ticket_update,
+)
 
 # Settings every kind understands, besides the adapter's own.
 COMMON_SETTINGS = frozenset({"reopen_window_days"})
@@ -93,18 +101,17 @@ def reply_send(
     html: str = "",
     attachments: Sequence[NewAttachment] = (),
     status_after: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> Message:
     """An agent answers the customer: the reply and its delivery are stored together and
-    the outbox sends it through the ticket's channel."""
+    the outbox sends it through the ticket's channel. Refused when the channel does not
+    take free text now (WhatsApp after 24 hours: send a template instead)."""
     actor = Actor.for_agent(author)
     with files_removed_on_error(), transaction.atomic():
-        locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
-        if locked.status == Status.CLOSED:
-            raise ValidationFailed(
-                _("Ticket %(ref)s is closed; a reply would not reach anyone.")
-                % {"ref": locked.reference},
-                fields={"ticket": "closed"},
-            )
+        locked = _open_for_reply(ticket)
+        options = reply_options(locked)
+        if not options.free_text:
+            raise ValidationFailed(options.reason, fields={"text": "window_closed"})
         message = message_add_outbound(
             ticket=locked,
             actor=actor,
@@ -113,8 +120,113 @@ def reply_send(
             author=author,
             origin=Origin.AGENT,
             attachments=attachments,
+            metadata=dict(metadata or {}),
         )
         outbox.enqueue(message)
         if status_after and status_after != locked.status:
             ticket_update(ticket=locked, actor=actor, status=status_after)
+    return message
+
+
+def _open_for_reply(ticket: Ticket) -> Ticket:
+    locked = (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("channel_account", "requester_identity")
+        .get(pk=ticket.pk)
+    )
+    if locked.status == Status.CLOSED:
+        raise ValidationFailed(
+            _("Ticket %(ref)s is closed; a reply would not reach anyone.")
+            % {"ref": locked.reference},
+            fields={"ticket": "closed"},
+        )
+    return locked
+
+
+def reply_send_template(
+    *,
+    ticket: Ticket,
+    author: Agent,
+    name: str,
+    language: str = "",
+    parameters: Sequence[str] = (),
+    status_after: str | None = None,
+) -> Message:
+    """Send one of the channel's approved templates (how a WhatsApp customer is reached
+    after the 24-hour window). The timeline shows the template's preview."""
+    actor = Actor.for_agent(author)
+    with transaction.atomic():
+        locked = _open_for_reply(ticket)
+        options = reply_options(locked)
+        template = next(
+            (
+                t
+                for t in options.templates
+                if t.name == name and (not language or t.language == language)
+            ),
+            None,
+        )
+        if template is None:
+            known = ", ".join(f"{t.name} ({t.language})" for t in options.templates)
+            raise ValidationFailed(
+                _("%(name)s is not one of this channel's templates. Known: %(known)s.")
+                % {"name": name, "known": known or _("none")},
+                fields={"name": "unknown_template"},
+            )
+        values = [one_line(str(p), 1000) for p in parameters]
+        message = message_add_outbound(
+            ticket=locked,
+            actor=actor,
+            text=template.render(values),
+            author=author,
+            origin=Origin.AGENT,
+            metadata={
+                "template": {
+                    "name": template.name,
+                    "language": template.language,
+                    "parameters": values,
+                }
+            },
+        )
+        outbox.enqueue(message)
+        if status_after and status_after != locked.status:
+            ticket_update(ticket=locked, actor=actor, status=status_after)
+    return message
+
+
+def conversation_continue_privately(
+    *, ticket: Ticket, author: Agent, text: str, public_reply: str = ""
+) -> Message:
+    """Move a public thread (a wall comment) to private messages where the platform
+    allows it: a private ticket for the same customer starts with the agent's message,
+    and optionally a public reply says so. Returns the private message."""
+    actor = Actor.for_agent(author)
+    with transaction.atomic():
+        locked = _open_for_reply(ticket)
+        if not reply_options(locked).can_continue_privately:
+            raise ValidationFailed(
+                _("This conversation cannot be moved to private messages."),
+                fields={"ticket": "not_public"},
+            )
+        identity = locked.requester_identity
+        if identity is None or locked.channel_account is None:
+            raise ValidationFailed(
+                _("This conversation has no customer address to write to."),
+                fields={"ticket": "no_recipient"},
+            )
+        adapter = registry.adapter_for(locked.channel_account)
+        private = ticket_open_private_followup(
+            public=locked,
+            actor=actor,
+            thread_key=adapter.private_thread_key(IdentityRef(identity.kind, identity.value)),
+        )
+        message = message_add_outbound(
+            ticket=private, actor=actor, text=text, author=author, origin=Origin.AGENT
+        )
+        outbox.enqueue(message)
+        if public_reply.strip():
+            note = message_add_outbound(
+                ticket=locked, actor=actor, text=public_reply, author=author, origin=Origin.AGENT
+            )
+            outbox.enqueue(note)
     return message

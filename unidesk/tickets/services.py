@@ -519,6 +519,30 @@ def ticket_update(
     return locked
 
 
+def ticket_open_private_followup(*, public: Ticket, actor: Actor, thread_key: str) -> Ticket:
+    """Open the private continuation of a public thread: the same customer, channel,
+    group and assignee, not public. Both tickets record the link in their activity. Call
+    inside a transaction."""
+    private = ticket_open(
+        requester=public.requester,
+        requester_identity=public.requester_identity,
+        actor=actor,
+        subject=public.subject,
+        channel_account_id=public.channel_account_id,
+        channel=public.channel,
+        thread_key=thread_key,
+        group=public.group,
+        is_public=False,
+        priority=public.priority,
+    )
+    if public.assignee_id:
+        private.assignee_id = public.assignee_id
+        private.save(update_fields=["assignee"])
+    _record(public, actor, "continued_privately", "", private.reference)
+    _record(private, actor, "continued_from", "", public.reference)
+    return private
+
+
 def participant_add(
     *, ticket: Ticket, identity: Identity, actor: Actor, role: str = ParticipantRole.CC
 ) -> TicketParticipant:

@@ -4,19 +4,16 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.db import transaction
 from django.utils import timezone
 
-from tests.channels.support import fixture, fixture_bytes, post_webhook
+from tests.channels.support import fixture, fixture_bytes, post_webhook, queue_outbound
 from tests.channels.telegram.fake import SECRET_TOKEN, too_many_requests
 from tests.support.platform import Reply
-from unidesk.channels import outbox
 from unidesk.channels.models import Delivery
 from unidesk.channels.services import reply_send
 from unidesk.channels.telegram.adapter import split_text
-from unidesk.core.actor import Actor
 from unidesk.tickets.models import Message, Ticket
-from unidesk.tickets.services import NewAttachment, message_add_outbound
+from unidesk.tickets.services import NewAttachment
 
 pytestmark = pytest.mark.django_db
 
@@ -166,13 +163,3 @@ def test_a_customer_who_blocked_the_bot_is_a_permanent_failure(bot, telegram, ag
     message = Message.objects.get(pk=reply.pk)
     assert message.delivery_status == "failed"
     assert "bot was blocked by the user" in message.delivery_error
-
-
-def queue_outbound(ticket: Ticket, *, text: str, metadata: dict) -> Message:
-    """Queue an outgoing message with metadata the way CSAT and the bot do."""
-    with transaction.atomic():
-        message = message_add_outbound(
-            ticket=ticket, actor=Actor.system(), text=text, metadata=metadata, origin="system"
-        )
-        outbox.enqueue(message)
-    return message
