@@ -88,7 +88,7 @@ def graph_result(response: httpx.Response, *, platform: str) -> dict[str, object
             f"{platform}: more than 24 hours have passed since the customer last wrote, so only "
             "an approved template can be sent now."
         )
-    if code == 10 and subcode == 2018278:
+    if code == 10 and subcode in (2018278, 2534022):
         raise PermanentError(
             f"{platform}: the customer last wrote too long ago (outside the messaging window); "
             "the reply can only reach them after they write again."
