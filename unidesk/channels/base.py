@@ -215,6 +215,8 @@ class ChannelAdapter:
     secret_settings: ClassVar[frozenset[str]] = frozenset()
     # A public thread (a wall comment) can be continued in private messages.
     can_continue_privately: ClassVar[bool] = False
+    # Settings a new channel of this kind starts with unless given.
+    default_settings: ClassVar[Mapping[str, str]] = {}
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config

@@ -63,7 +63,8 @@ def channel_add(
     secret = values.pop("secret", "") or crypto.random_token(nbytes=24)
     secrets = {"secret": secret}
     secrets.update({k: v for k, v in values.items() if k in adapter.secret_settings})
-    plain = {k: v for k, v in values.items() if k not in adapter.secret_settings}
+    plain = {**adapter.default_settings}
+    plain.update({k: v for k, v in values.items() if k not in adapter.secret_settings})
     account = ChannelAccount(
         kind=kind,
         name=name,

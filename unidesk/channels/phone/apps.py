@@ -7,4 +7,4 @@ class PhoneChannelConfig(AppConfig):
     verbose_name = "Phone channel"
 
     def ready(self) -> None:
-        from unidesk.channels.phone import adapter  # noqa: F401  (registers the adapter)
+        from unidesk.channels.phone import adapter, composer  # noqa: F401  (registers)
