@@ -17,11 +17,19 @@ APP_ID = "1517776481860111"
 VERIFY_TOKEN = "meta-verify-token"
 PAGE_ID = "108215641995517"
 IG_ACCOUNT_ID = "17841405822304914"
+SETTINGS = {
+    "page_access_token": PAGE_TOKEN, "app_secret": APP_SECRET, "app_id": APP_ID,
+    "verify_token": VERIFY_TOKEN, "page_id": PAGE_ID,
+}  # fmt: skip
 CDN_HOSTS = (b"https://scontent.xx.fbcdn.net", b"https://lookaside.fbsbx.com")
 
 
 def signed_headers(secrets: dict[str, str], body: bytes) -> dict[str, str]:
     return {"X-Hub-Signature-256": hub_signature(secrets["app_secret"], body)}
+
+
+def signed(secrets: dict[str, str], body: bytes) -> tuple[bytes, dict[str, str]]:
+    return body, signed_headers(secrets, body)
 
 
 class FakeMeta(FakePlatform):

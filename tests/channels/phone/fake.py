@@ -8,9 +8,15 @@ import time
 
 from unidesk.channels.phone.adapter import signature_header
 
+SETTINGS: dict[str, str] = {}
+
 
 def signed_headers(secrets: dict[str, str], body: bytes) -> dict[str, str]:
     return {"X-Unidesk-Signature": signature_header(secrets["secret"], body, int(time.time()))}
+
+
+def signed(secrets: dict[str, str], body: bytes) -> tuple[bytes, dict[str, str]]:
+    return body, signed_headers(secrets, body)
 
 
 def bearer(secret: str) -> dict[str, str]:

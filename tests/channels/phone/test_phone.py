@@ -128,7 +128,7 @@ def test_calls_join_the_customers_unsolved_phone_ticket_but_not_a_solved_one(
 
 
 def test_an_incomplete_event_is_kept_and_says_what_is_missing(pbx, run_tasks) -> None:
-    assert report(pbx, "incomplete").status_code == 200
+    assert report(pbx, "invalid_incomplete").status_code == 200
     run_tasks()
 
     record = InboundRecord.objects.get()

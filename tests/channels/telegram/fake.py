@@ -14,6 +14,7 @@ from tests.support.platform import Call, FakePlatform, Reply
 
 TOKEN = "123456:TEST-bot-token-AAAA"
 SECRET_TOKEN = "telegram-secret-token-1"
+SETTINGS = {"bot_token": TOKEN, "secret_token": SECRET_TOKEN, "mode": "webhook"}
 
 
 def ok(result: Any) -> Reply:
@@ -34,6 +35,10 @@ def too_many_requests(retry_after: int) -> Reply:
 def signed_headers(secrets: dict[str, str], body: bytes) -> dict[str, str]:
     """Headers Telegram sends with a webhook for this channel."""
     return {"X-Telegram-Bot-Api-Secret-Token": secrets.get("secret_token") or secrets["secret"]}
+
+
+def signed(secrets: dict[str, str], body: bytes) -> tuple[bytes, dict[str, str]]:
+    return body, signed_headers(secrets, body)
 
 
 class FakeTelegram(FakePlatform):

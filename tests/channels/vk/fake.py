@@ -15,6 +15,10 @@ GROUP_ID = "218374"
 SECRET = "vk-secret-1"
 CONFIRMATION = "3c5f7a9b"
 CONTENT_HOST = b"https://sun9-74.userapi.com"
+SETTINGS = {
+    "access_token": ACCESS_TOKEN, "group_id": GROUP_ID, "secret": SECRET,
+    "confirmation": CONFIRMATION,
+}  # fmt: skip
 
 
 def signed(secrets: dict[str, str], body: bytes) -> tuple[bytes, dict[str, str]]:

@@ -13,10 +13,18 @@ ACCESS_TOKEN = "EAAGtest-whatsapp-access-token"
 APP_SECRET = "whatsapp-app-secret"
 VERIFY_TOKEN = "whatsapp-verify-token"
 PHONE_NUMBER_ID = "106540352242922"
+SETTINGS = {
+    "access_token": ACCESS_TOKEN, "app_secret": APP_SECRET, "verify_token": VERIFY_TOKEN,
+    "phone_number_id": PHONE_NUMBER_ID,
+}  # fmt: skip
 
 
 def signed_headers(secrets: dict[str, str], body: bytes) -> dict[str, str]:
     return {"X-Hub-Signature-256": hub_signature(secrets["app_secret"], body)}
+
+
+def signed(secrets: dict[str, str], body: bytes) -> tuple[bytes, dict[str, str]]:
+    return body, signed_headers(secrets, body)
 
 
 class FakeWhatsApp(FakePlatform):
