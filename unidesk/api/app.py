@@ -12,7 +12,14 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from unidesk import __version__
 from unidesk.api.auth import AgentToken
 from unidesk.api.errors import error_response, pydantic_fields
-from unidesk.api.routers import attachments, customers, directory, inbound, tickets
+from unidesk.api.routers import (
+    attachments,
+    conversations,
+    customers,
+    directory,
+    inbound,
+    tickets,
+)
 from unidesk.channels.base import InvalidPayload, VerificationFailed
 from unidesk.core.errors import DomainError
 
@@ -30,6 +37,7 @@ api = NinjaAPI(
 )
 
 api.add_router("/tickets", tickets.router)
+api.add_router("/tickets", conversations.router)
 api.add_router("/customers", customers.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/channels", inbound.router)

@@ -96,6 +96,7 @@ class MessageOut(Schema):
     external_id: str
     delivery_status: str
     delivery_error: str
+    is_public: bool
     created_at: datetime
 
 
@@ -246,6 +247,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "external_id": message.external_id,
         "delivery_status": message.delivery_status,
         "delivery_error": message.delivery_error,
+        "is_public": message.is_public,
         "created_at": message.created_at,
     }
 
