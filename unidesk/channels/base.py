@@ -273,6 +273,11 @@ class ChannelAdapter:
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
         raise PermanentError(f"{self.kind} channels cannot send messages")
 
+    def connect(self) -> str:
+        """Set the channel up at the platform where that can be automated (register the
+        webhook URL…); returns what was done, for the operator. May use the network."""
+        return f"Nothing to set up automatically for {self.kind}; see docs/channels/."
+
     def private_thread_key(self, recipient: IdentityRef) -> str:
         """The thread key of a private conversation with ``recipient`` (used when a
         public thread continues in private messages)."""

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels import outbox, registry
-from unidesk.channels.base import IdentityRef
+from unidesk.channels.base import ChannelError, IdentityRef
 from unidesk.channels.composer import reply_options
 from unidesk.channels.models import ChannelAccount, ChannelKind
 from unidesk.core import crypto
@@ -75,6 +75,15 @@ def channel_add(
     account.set_secrets(secrets)
     account.save()
     return ConnectedChannel(account=account, secret=secret)
+
+
+def channel_connect(*, account: ChannelAccount) -> str:
+    """Set the channel up at its platform where that can be automated (Telegram's
+    webhook). Raises ``ValidationFailed`` with the platform's reason when it refuses."""
+    try:
+        return registry.adapter_for(account).connect()
+    except ChannelError as exc:
+        raise ValidationFailed(str(exc), fields={"channel": "platform_refused"}) from None
 
 
 def channel_update_settings(

@@ -130,6 +130,10 @@ class FakeTelegram(FakePlatform):
         self.webhook_url = ""
         return ok(True)
 
+    def _api_getMe(self, params: dict[str, Any]) -> Reply:  # noqa: N802
+        return ok({"id": 123456, "is_bot": True, "first_name": "Support",
+                   "username": "shop_support_bot"})  # fmt: skip
+
     def _api_answerCallbackQuery(self, params: dict[str, Any]) -> Reply:  # noqa: N802
         return ok(True)
 

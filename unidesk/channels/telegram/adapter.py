@@ -237,6 +237,15 @@ class TelegramAdapter(ChannelAdapter):
             },
         )
 
+    def connect(self) -> str:
+        me = self.call("getMe", {})
+        name = f"@{me.get('username')}" if isinstance(me, dict) else "the bot"
+        if self.polling:
+            self.delete_webhook()
+            return f"{name}: polling for updates (no webhook; the worker fetches them)."
+        self.set_webhook()
+        return f"{name}: webhook set to {self.webhook_url()}."
+
     def answer_callback(self, callback_query_id: str) -> None:
         self.call("answerCallbackQuery", {"callback_query_id": callback_query_id})
 

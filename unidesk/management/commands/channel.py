@@ -9,7 +9,7 @@ from unidesk.accounts.models import Group
 from unidesk.accounts.services import group_get_or_create
 from unidesk.channels.models import ChannelKind
 from unidesk.channels.selectors import channels_all
-from unidesk.channels.services import channel_add
+from unidesk.channels.services import channel_add, channel_connect
 from unidesk.core import crypto
 from unidesk.management.commands._helpers import (
     domain_errors_as_command_errors,
@@ -32,11 +32,21 @@ class Command(BaseCommand):
             "--set", action="append", default=[], metavar="KEY=VALUE", help="A platform setting"
         )
         sub.add_parser("list", help="List connected channels (secrets masked)")
+        connect = sub.add_parser(
+            "connect", help="Set a channel up at its platform (e.g. register Telegram's webhook)"
+        )
+        connect.add_argument("key", help="The channel key (from `channel add` or `list`)")
 
     @domain_errors_as_command_errors
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "list":
             self._list()
+            return
+        if options["action"] == "connect":
+            account = channels_all().filter(key=options["key"]).first()
+            if account is None:
+                raise CommandError(f"No channel with key {options['key']!r}.")
+            self.stdout.write(channel_connect(account=account))
             return
         group: Group | None = None
         if options["group"]:
