@@ -1,4 +1,5 @@
-"""The ASGI application: HTTP through Django, websockets through Channels."""
+"""The ASGI application: HTTP through Django, websockets through Channels; platform
+webhooks take a lane of their own (see ``unidesk.api.webhook_lane``)."""
 
 from __future__ import annotations
 
@@ -14,11 +15,12 @@ django_application = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 
+from unidesk.api.webhook_lane import webhook_lane  # noqa: E402
 from unidesk.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_application,
+        "http": webhook_lane(django_application),
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

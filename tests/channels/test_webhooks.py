@@ -14,6 +14,7 @@ from tests.channels.support import fixture, post_webhook
 from unidesk.channels import leases, webhooks
 from unidesk.channels.models import InboundRecord, InboundState
 from unidesk.channels.phone.adapter import PhoneAdapter
+from unidesk.channels.services import channel_set_active
 from unidesk.tickets.models import Message
 
 pytestmark = pytest.mark.django_db
@@ -44,11 +45,12 @@ def test_nothing_is_processed_before_the_answer_and_all_after(pbx, run_tasks) ->
 
 def test_a_switched_off_channel_answers_404_and_stores_nothing(pbx) -> None:
     account, _ = pbx
-    account.is_active = False
-    account.save()
+    assert call(pbx, "c0").status_code == 200  # the channel is now remembered
+
+    channel_set_active(account=account, active=False)
 
     assert call(pbx, "c1").status_code == 404
-    assert InboundRecord.objects.count() == 0
+    assert InboundRecord.objects.count() == 1
 
 
 def test_an_oversized_body_is_refused(pbx) -> None:
@@ -139,3 +141,18 @@ def test_housekeeping_runs_in_every_worker() -> None:
     from unidesk.core.worker import periodic_jobs
 
     assert {"webhooks.sweep", "webhooks.prune"} <= set(periodic_jobs())
+
+
+def test_storing_many_at_once_skips_what_is_already_stored(pbx) -> None:
+    account, _ = pbx
+    webhooks.inbound_store(account_id=account.pk, delivery_id="a", body=b"1")
+
+    created = webhooks.inbound_store_many(
+        [(account.pk, "a", b"1"), (account.pk, "b", b"2"), (account.pk, "b", b"2"),
+         (account.pk, "c", b"3")]
+    )  # fmt: skip
+
+    assert created == [False, True, False, True]
+    assert sorted(InboundRecord.objects.values_list("delivery_id", flat=True)) == ["a", "b", "c"]
+    tasks = DBTaskResult.objects.filter(task_path__endswith="process_inbound")
+    assert tasks.count() == 2  # one for the first webhook, one for the batch

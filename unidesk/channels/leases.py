@@ -27,7 +27,15 @@ def _row(account_id: int, name: str) -> None:
 
 def acquire(account_id: int, name: str, holder: str, duration: timedelta) -> bool:
     """Take (or extend) the lease; False when another live holder has it."""
+    if _take(account_id, name, holder, duration):
+        return True
+    if ChannelLease.objects.filter(channel_account_id=account_id, name=name).exists():
+        return False
     _row(account_id, name)
+    return _take(account_id, name, holder, duration)
+
+
+def _take(account_id: int, name: str, holder: str, duration: timedelta) -> bool:
     now = timezone.now()
     taken = ChannelLease.objects.filter(
         Q(lease_until__isnull=True) | Q(lease_until__lt=now) | Q(holder=holder),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 from django.db.models import QuerySet
 
 from unidesk.channels.models import ChannelAccount
@@ -19,6 +22,42 @@ def active_channel(*, kind: str, key: str) -> ChannelAccount:
     if account is None:
         raise NotFound("No such channel.")
     return account
+
+
+# Webhooks look their channel up on every request; a few seconds of memory spare the
+# database one query per webhook. A change made in this process is seen at once, one made
+# elsewhere (another server process, the CLI) within WEBHOOK_CHANNEL_TTL seconds.
+WEBHOOK_CHANNEL_TTL = 5.0
+_recent: dict[tuple[str, str], tuple[float, ChannelAccount]] = {}
+_recent_lock = threading.Lock()
+
+
+def remembered_channel(*, kind: str, key: str) -> ChannelAccount | None:
+    """The channel if it was looked up in the last few seconds (no database access)."""
+    with _recent_lock:
+        remembered = _recent.get((kind, key))
+    if remembered is not None and remembered[0] > time.monotonic():
+        return remembered[1]
+    return None
+
+
+def active_channel_for_webhook(*, kind: str, key: str) -> ChannelAccount:
+    """``active_channel``, remembered for a few seconds (see above)."""
+    remembered = remembered_channel(kind=kind, key=key)
+    if remembered is not None:
+        return remembered
+    now = time.monotonic()
+    account = active_channel(kind=kind, key=key)
+    with _recent_lock:
+        if len(_recent) > 10_000:
+            _recent.clear()
+        _recent[(kind, key)] = (now + WEBHOOK_CHANNEL_TTL, account)
+    return account
+
+
+def forget_channel(account: ChannelAccount) -> None:
+    with _recent_lock:
+        _recent.pop((account.kind, account.key), None)
 
 
 def channels_all() -> QuerySet[ChannelAccount]:

@@ -14,6 +14,7 @@ from unidesk.channels import outbox, registry
 from unidesk.channels.base import ChannelError, IdentityRef
 from unidesk.channels.composer import reply_options
 from unidesk.channels.models import ChannelAccount, ChannelKind
+from unidesk.channels.selectors import forget_channel
 from unidesk.core import crypto
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
@@ -77,6 +78,15 @@ def channel_add(
     return ConnectedChannel(account=account, secret=secret)
 
 
+def channel_set_active(*, account: ChannelAccount, active: bool) -> ChannelAccount:
+    """Switch a channel on or off; a switched-off channel refuses webhooks (404) and its
+    replies fail with a readable reason."""
+    account.is_active = active
+    account.save(update_fields=["is_active"])
+    forget_channel(account)
+    return account
+
+
 def channel_connect(*, account: ChannelAccount) -> str:
     """Set the channel up at its platform where that can be automated (Telegram's
     webhook). Raises ``ValidationFailed`` with the platform's reason when it refuses."""
@@ -100,6 +110,7 @@ def channel_update_settings(
     account.settings = plain
     account.set_secrets(secrets)
     account.save(update_fields=["settings", "secrets_encrypted"])
+    forget_channel(account)
     return account
 
 

@@ -14,6 +14,7 @@ trouble while fetching files is retried with back-off; nothing is dropped silent
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -21,7 +22,8 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from asgiref.sync import sync_to_async
+from django.db import IntegrityError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -49,8 +51,10 @@ from unidesk.channels.ingest import (
     ingest_echo,
 )
 from unidesk.channels.models import ChannelAccount, InboundRecord, InboundState
+from unidesk.channels.selectors import active_channel_for_webhook, remembered_channel
 from unidesk.core import tasks
 from unidesk.core.errors import DomainError, PayloadTooLarge
+from unidesk.customers.models import Identity
 from unidesk.tickets.models import Message
 
 logger = logging.getLogger("unidesk.webhooks")
@@ -68,15 +72,45 @@ SWEEP_GRACE = timedelta(seconds=60)
 # --- while the platform waits ------------------------------------------------------------
 
 
+def webhook_receive(*, kind: str, key: str, request: WebhookRequest) -> HandshakeResponse:
+    """The whole answer path for one webhook: find the channel, verify, store, answer."""
+    account = active_channel_for_webhook(kind=kind, key=key)
+    return webhook_accept(account=account, adapter=registry.adapter_for(account), request=request)
+
+
+async def webhook_receive_async(
+    *, kind: str, key: str, request: WebhookRequest
+) -> HandshakeResponse:
+    """``webhook_receive`` for the event loop of a server process: verification runs on
+    the loop (it is quick and needs no database), and storing joins the process's next
+    group commit (see ``_GroupCommit``)."""
+    account = remembered_channel(kind=kind, key=key)
+    if account is None:
+        account = await sync_to_async(_channel_in_thread, thread_sensitive=False)(kind, key)
+    adapter = registry.adapter_for(account)
+    _check_size(request)
+    adapter.verify(request)
+    immediate = adapter.answer_now(request)
+    if immediate is not None:
+        return immediate
+    created = await _group_commit().store(account.pk, adapter.delivery_id(request), request.body)
+    return adapter.acknowledge(request, duplicate=not created)
+
+
+def _channel_in_thread(kind: str, key: str) -> ChannelAccount:
+    close_old_connections()
+    try:
+        return active_channel_for_webhook(kind=kind, key=key)
+    finally:
+        close_old_connections()
+
+
 def webhook_accept(
     *, account: ChannelAccount, adapter: ChannelAdapter, request: WebhookRequest
 ) -> HandshakeResponse:
     """Verify, store and acknowledge one POSTed webhook. Raises ``VerificationFailed``
     (nothing is stored) or ``PayloadTooLarge``."""
-    if len(request.body) > MAX_WEBHOOK_BYTES:
-        raise PayloadTooLarge(
-            _("The webhook body is larger than %(n)s bytes.") % {"n": MAX_WEBHOOK_BYTES}
-        )
+    _check_size(request)
     adapter.verify(request)
     immediate = adapter.answer_now(request)
     if immediate is not None:
@@ -85,6 +119,13 @@ def webhook_accept(
         account_id=account.pk, delivery_id=adapter.delivery_id(request), body=request.body
     )
     return adapter.acknowledge(request, duplicate=not created)
+
+
+def _check_size(request: WebhookRequest) -> None:
+    if len(request.body) > MAX_WEBHOOK_BYTES:
+        raise PayloadTooLarge(
+            _("The webhook body is larger than %(n)s bytes.") % {"n": MAX_WEBHOOK_BYTES}
+        )
 
 
 def inbound_store(*, account_id: int, delivery_id: str, body: bytes) -> bool:
@@ -99,6 +140,104 @@ def inbound_store(*, account_id: int, delivery_id: str, body: bytes) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+Item = tuple[int, str, bytes]
+
+
+def inbound_store_many(items: list[Item]) -> list[bool]:
+    """Store many deliveries (channel id, delivery id, body) in one transaction, with one
+    processing task per channel. Returns, for each, whether it was new."""
+    keys = [(account_id, delivery_id[:128]) for account_id, delivery_id, _ in items]
+    try:
+        with transaction.atomic():
+            stored = set(
+                InboundRecord.objects.filter(
+                    channel_account_id__in={a for a, _ in keys},
+                    delivery_id__in={d for _, d in keys},
+                ).values_list("channel_account_id", "delivery_id")
+            )
+            created: list[bool] = []
+            new: list[InboundRecord] = []
+            for (account_id, delivery_id), (_, _, body) in zip(keys, items, strict=True):
+                if (account_id, delivery_id) in stored:
+                    created.append(False)
+                    continue
+                stored.add((account_id, delivery_id))
+                new.append(
+                    InboundRecord(channel_account_id=account_id, delivery_id=delivery_id, body=body)
+                )
+                created.append(True)
+            InboundRecord.objects.bulk_create(new)
+            for account_id in sorted({record.channel_account_id for record in new}):
+                tasks.enqueue(process_inbound, account_id)
+    except IntegrityError:
+        # Another process stored one of them meanwhile: sort it out one by one.
+        return [inbound_store(account_id=a, delivery_id=d, body=b) for a, d, b in items]
+    return created
+
+
+def _store_many_in_thread(items: list[Item]) -> list[bool]:
+    close_old_connections()
+    try:
+        return inbound_store_many(items)
+    finally:
+        close_old_connections()
+
+
+class _GroupCommit:
+    """Webhooks arriving together in one server process are stored in one transaction:
+    while a commit is under way the next ones gather, and each is answered only after its
+    own batch committed. Under load this turns dozens of small transactions (each with its
+    own disk flush and task row) into a few larger ones."""
+
+    MAX_BATCH = 200
+
+    def __init__(self) -> None:
+        self.pending: list[tuple[Item, asyncio.Future[bool]]] = []
+        self.flushing = False
+        # The running flush, held so the event loop does not lose it.
+        self.task: asyncio.Future[None] | None = None
+
+    async def store(self, account_id: int, delivery_id: str, body: bytes) -> bool:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        self.pending.append(((account_id, delivery_id, body), future))
+        if not self.flushing:
+            self.flushing = True
+            self.task = asyncio.ensure_future(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self.pending:
+                batch = self.pending[: self.MAX_BATCH]
+                del self.pending[: self.MAX_BATCH]
+                try:
+                    created = await sync_to_async(_store_many_in_thread, thread_sensitive=False)(
+                        [item for item, _ in batch]
+                    )
+                except Exception as exc:
+                    for _, future in batch:
+                        if not future.done():
+                            future.set_exception(exc)
+                else:
+                    for (_, future), was_new in zip(batch, created, strict=True):
+                        if not future.done():
+                            future.set_result(was_new)
+        finally:
+            self.flushing = False
+
+
+_group_commits: dict[asyncio.AbstractEventLoop, _GroupCommit] = {}
+
+
+def _group_commit() -> _GroupCommit:
+    loop = asyncio.get_running_loop()
+    if loop not in _group_commits:
+        for stale in [other for other in _group_commits if other.is_closed()]:
+            del _group_commits[stale]
+        _group_commits[loop] = _GroupCommit()
+    return _group_commits[loop]
 
 
 # --- afterwards, in a worker ---------------------------------------------------------------
@@ -116,9 +255,14 @@ def inbound_drain(account_id: int, *, budget_seconds: float = DRAIN_BUDGET_SECON
     holder = get_random_string(16)
     deadline = time.monotonic() + budget_seconds
     processed = 0
+    # A burst of webhooks queues a task each; the first drains them all and the rest
+    # find nothing to do, which should cost them one query.
+    if not _due(account_id).exists():
+        return processed
     while True:
         if not leases.acquire(account_id, LANE, holder, LEASE):
             return processed
+        renewed = time.monotonic()
         try:
             while time.monotonic() < deadline:
                 record = _next_due(account_id)
@@ -126,7 +270,9 @@ def inbound_drain(account_id: int, *, budget_seconds: float = DRAIN_BUDGET_SECON
                     break
                 inbound_process(record)
                 processed += 1
-                leases.acquire(account_id, LANE, holder, LEASE)
+                if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                    leases.acquire(account_id, LANE, holder, LEASE)
+                    renewed = time.monotonic()
         finally:
             leases.release(account_id, LANE, holder)
         if _next_due(account_id) is None:
@@ -225,12 +371,30 @@ def _give_up_files(
     )
 
 
+def _needs_fetching(inbound: InboundMessage) -> bool:
+    return any(a.remote_ref and a.data is None and not a.error for a in inbound.attachments)
+
+
+def _with_known_name(inbound: InboundMessage) -> InboundMessage:
+    """Platforms that send no names (VK, Meta) are asked only about new customers."""
+    if inbound.name:
+        return inbound
+    known = (
+        Identity.objects.filter(kind=inbound.identity.kind, value=inbound.identity.value)
+        .exclude(customer__name="")
+        .values_list("customer__name", flat=True)
+        .first()
+    )
+    return replace(inbound, name=known) if known else inbound
+
+
 def _on_message(
     account: ChannelAccount, adapter: ChannelAdapter, event: InboundMessage, final: bool
 ) -> None:
-    if _already_stored(account, event.external_id):
+    # A re-run after a failure should not download the files of a stored message again.
+    if _needs_fetching(event) and _already_stored(account, event.external_id):
         return
-    ingest(account, _fetched(adapter, event, final))
+    ingest(account, _fetched(adapter, _with_known_name(event), final))
 
 
 def _on_edit(

@@ -15,7 +15,7 @@ from unidesk.channels.api.adapter import ApiInboundPayload, to_inbound
 from unidesk.channels.base import WebhookRequest
 from unidesk.channels.ingest import ingest
 from unidesk.channels.selectors import active_channel
-from unidesk.channels.webhooks import webhook_accept
+from unidesk.channels.webhooks import webhook_receive
 
 router = Router(tags=["inbound"])
 ERRORS: dict[int, Any] = {
@@ -87,9 +87,7 @@ def platform_handshake(request: HttpRequest, kind: str, key: str) -> HttpRespons
 def platform_webhook(request: HttpRequest, kind: str, key: str) -> HttpResponse:
     """Verified by the platform's signature or secret, stored, and answered at once in the
     platform's expected shape; the payload is processed in the background. A re-delivered
-    update creates nothing."""
-    account = active_channel(kind=kind, key=key)
-    answer = webhook_accept(
-        account=account, adapter=registry.adapter_for(account), request=webhook_request(request)
-    )
+    update creates nothing. (The server answers this URL from its webhook lane,
+    `unidesk.api.webhook_lane`, with the same service; this route serves other stacks.)"""
+    answer = webhook_receive(kind=kind, key=key, request=webhook_request(request))
     return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)

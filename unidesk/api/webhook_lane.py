@@ -1,0 +1,111 @@
+"""The server's lane for platform webhooks.
+
+``POST /api/v1/channels/<kind>/<key>/webhook`` is the busiest and the most
+latency-sensitive URL of a desk: platforms give up after a few seconds and deliver again.
+In the server it skips Django's request cycle (browser middleware, per-request threads
+for signals, URL resolving): this small ASGI app reads the body, hands it to the same
+service as the API route (``webhook_receive_async``: verify, store with the next group
+commit, acknowledge), and answers errors with the API's own handlers, in the API's own
+shape. Everything else goes on to Django. See docs/decisions/
+005-platform-webhooks-lane.md.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import parse_qsl
+
+from django.conf import settings
+from django.http.request import split_domain_port, validate_host
+
+from unidesk.api.errors import error_response
+from unidesk.channels.base import WebhookRequest
+from unidesk.channels.webhooks import MAX_WEBHOOK_BYTES, webhook_receive_async
+from unidesk.core.errors import PayloadTooLarge
+
+logger = logging.getLogger("unidesk.api")
+
+_PATH = re.compile(r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/webhook/?$")
+
+ASGIApp = Any
+
+
+def webhook_lane(fallback: ASGIApp) -> ASGIApp:
+    """Wrap ``fallback`` (Django) so that platform webhooks take the lane."""
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        match = _PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
+        if match is None or scope.get("method") != "POST":
+            await fallback(scope, receive, send)
+            return
+        status, content_type, body = await _answer(scope, receive, match)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", content_type.encode()),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"x-content-type-options", b"nosniff"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    return app
+
+
+async def _answer(
+    scope: dict[str, Any], receive: Any, match: re.Match[str]
+) -> tuple[int, str, bytes]:
+    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+    domain, _port = split_domain_port(headers.get("host", ""))
+    if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
+        return _error(error_response(400, "bad_request", "This host name is not served here."))
+    try:
+        body = await _read_body(receive)
+        request = WebhookRequest(
+            method="POST",
+            headers=headers,
+            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
+            body=body,
+        )
+        answer = await webhook_receive_async(kind=match["kind"], key=match["key"], request=request)
+    except Exception as exc:
+        return _error(_handled(scope, exc))
+    return answer.status, answer.content_type, answer.body.encode()
+
+
+async def _read_body(receive: Any) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise PayloadTooLarge("The client went away before sending the whole body.")
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_WEBHOOK_BYTES:
+            raise PayloadTooLarge(f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _handled(scope: dict[str, Any], exc: Exception) -> Any:
+    from unidesk.api.app import api
+
+    # The API's handlers only read the method and path, for the log.
+    request = SimpleNamespace(method="POST", path=scope.get("path", ""))
+    try:
+        return api.on_exception(request, exc)  # type: ignore[arg-type]
+    except Exception:
+        logger.exception("webhook lane error on %s", scope.get("path", ""))
+        return error_response(500, "internal_error", "Something went wrong on our side.")
+
+
+def _error(response: Any) -> tuple[int, str, bytes]:
+    return int(response.status_code), str(response["Content-Type"]), bytes(response.content)
