@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "unidesk.api.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "unidesk.urls"

@@ -63,7 +63,7 @@ def fake_server() -> Iterator[FakeServer]:
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

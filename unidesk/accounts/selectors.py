@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-
 from django.db.models import QuerySet
 from django.utils import timezone
 

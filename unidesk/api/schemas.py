@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels.api.adapter import AttachmentIn
@@ -138,11 +138,16 @@ class MessageIn(Schema):
 class TicketPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    status: StatusName | Literal["on_hold"] | None = None
+    status: StatusName | None = None
     priority: PriorityName | None = None
     group: int | None = None
     assignee: int | None = None
     tags: list[str] | None = Field(default=None, max_length=50)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _on_hold_spelling(cls, value: object) -> object:
+        return "on-hold" if value == "on_hold" else value
 
 
 class CustomerPatch(Schema):
