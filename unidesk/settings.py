@@ -263,5 +263,6 @@ LOGGING = {
     "loggers": {
         "unidesk": {"handlers": ["console"], "level": os.environ.get("UNIDESK_LOG", "INFO")},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }
