@@ -34,7 +34,8 @@ def test_a_message_in_and_a_reply_out_through_the_running_server(tmp_path: Path)
 
         inbound = httpx.post(
             f"{desk.url}/api/v1/channels/api/{channel['key']}/messages",
-            json={"external_id": "crm-1", "identity": {"kind": "email", "value": "ivan@example.ru"},
+            json={"external_id": "crm-1",
+                  "identity": {"kind": "email", "value": "ivan@example.ru"},
                   "name": "Иван", "text": "Не могу оплатить заказ картой"},
             headers={"Authorization": f"Bearer {channel['secret']}"},
         )  # fmt: skip
