@@ -28,8 +28,9 @@ def test_a_message_in_and_a_reply_out_through_the_running_server(tmp_path: Path)
         desk.cli("createagent", "--email", "lead@example.com", "--password", "pw-123456",
                  "--role", "admin", "--group", "General")  # fmt: skip
         token = desk.cli("token", "create", "--agent", "lead@example.com").strip()
-        channel = json.loads(desk.cli("channel", "add", "api", "--name", "CRM", "--group",
-                                      "General", "--set", f"callback_url={callback.url}/in"))  # fmt: skip
+        added = desk.cli("channel", "add", "api", "--name", "CRM", "--group", "General",
+                         "--set", f"callback_url={callback.url}/in")  # fmt: skip
+        channel = json.loads(added)
         agent = httpx.Client(base_url=desk.url, headers={"Authorization": f"Bearer {token}"})
 
         inbound = httpx.post(
