@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -72,7 +73,7 @@ def test_loaded_in_the_morning_agents_still_answered_in_working_hours(db: None) 
         loader.load()
 
     hours = {
-        message.created_at.astimezone(loader.ZoneInfo("Europe/Moscow")).hour
+        message.created_at.astimezone(ZoneInfo("Europe/Moscow")).hour
         for message in Message.objects.filter(direction="out")
     }
     assert hours <= set(range(8, 23))

@@ -255,8 +255,8 @@ class _Replay:
             moments.append(moment)
         latest = self.now - timedelta(minutes=1)
         if moments[-1] > latest:
-            # A story that would end in the future (the demo is loaded early in the day)
-            # happens a little earlier instead.
+            # A story from yesterday that would run on past this moment of today happens a
+            # little earlier instead: nothing in the demo lies in the future.
             shift = moments[-1] - latest
             moments = [m - shift for m in moments]
         return moments
