@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,13 +27,16 @@ def run_demo_command(*args: str) -> str:
 
 
 def test_the_demo_loads_into_an_empty_desk_quickly(db: None) -> None:
+    started = time.process_time()
     summary = loader.load()
+    # CPU time, not wall time: neighbours on a shared CI machine should not fail the test.
+    cpu_seconds = time.process_time() - started
 
     assert summary is not None
     assert summary.tickets == Ticket.objects.count()
     assert summary.messages == Message.objects.count()
     if connection.vendor == "sqlite":
-        assert summary.seconds < 5
+        assert cpu_seconds < 5
 
 
 def snapshot() -> list[Any]:
