@@ -21,7 +21,9 @@ def main(argv: list[str]) -> None:
     names = argv or available()
     unknown = sorted(set(names) - set(available()))
     if unknown:
-        raise SystemExit(f"unknown benchmark(s) {', '.join(unknown)}; have {', '.join(available())}")
+        raise SystemExit(
+            f"unknown benchmark(s) {', '.join(unknown)}; have {', '.join(available())}"
+        )
     for name in names:
         print(f"\n## {name}")
         importlib.import_module(f"bench.{name}").main()

@@ -28,7 +28,10 @@ def machine() -> str:
                 break
     except OSError:
         pass
-    return f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, Python {platform.python_version()}"
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}"
+    )
 
 
 def percentile(values: Sequence[float], q: float) -> float:
@@ -107,7 +110,8 @@ class Server:
 
 @contextmanager
 def server(data_dir: Path, *, database_url: str | None = None, processes: int = 1,
-           redis_url: str | None = None, extra_env: dict[str, str] | None = None) -> Iterator[Server]:  # fmt: skip
+           redis_url: str | None = None,
+           extra_env: dict[str, str] | None = None) -> Iterator[Server]:  # fmt: skip
     port = free_port()
     env = {**os.environ, "UNIDESK_DATA_DIR": str(data_dir), "UNIDESK_DEMO": "0",
            "UNIDESK_BIND": f"127.0.0.1:{port}", **(extra_env or {})}  # fmt: skip

@@ -61,9 +61,10 @@ async def _fire(url: str, key: str, secret: str, count: int) -> tuple[float, lis
 
 
 def run_case(label: str, *, database_url: str | None, processes: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, server(
-        Path(tmp), database_url=database_url, processes=processes
-    ) as desk:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        server(Path(tmp), database_url=database_url, processes=processes) as desk,
+    ):
         channel = json.loads(desk.cli("channel", "add", "api", "--name", "bench"))
         # Warm up connections and code paths before measuring.
         asyncio.run(_fire_warmup(desk.url, channel["key"], channel["secret"]))
@@ -73,8 +74,8 @@ def run_case(label: str, *, database_url: str | None, processes: int) -> None:
         rss = tree_rss_mb(desk.process.pid)
     print(
         f"- {label}: {MESSAGES / elapsed:.0f} messages/s "
-        f"({MESSAGES} messages, {CONCURRENCY} concurrent clients); latency {summary_ms(latencies)}; "
-        f"server RSS {rss:.0f} MB"
+        f"({MESSAGES} messages, {CONCURRENCY} concurrent clients); "
+        f"latency {summary_ms(latencies)}; server RSS {rss:.0f} MB"
     )
 
 
