@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import UploadedFile
 from django.http import QueryDict
 from django.template.defaultfilters import filesizeformat
@@ -27,6 +28,13 @@ from unidesk.tickets.services import NewAttachment
 STATUS_FILTERS = ("unsolved", *Status.values, "all")
 STATUSES_AFTER_REPLY = (Status.OPEN, Status.PENDING, Status.SOLVED)
 MAX_QUERY = 200
+
+
+class LoginForm(AuthenticationForm):
+    def clean_username(self) -> str:
+        # Agents are stored with lower-case addresses (accounts.services), and people type
+        # their address however their phone capitalises it.
+        return str(self.cleaned_data.get("username") or "").strip().lower()
 
 
 @dataclass(frozen=True)

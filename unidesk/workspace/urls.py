@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from unidesk.workspace import views
+from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
 
@@ -11,7 +12,9 @@ urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(
-            template_name="workspace/login.html", redirect_authenticated_user=True
+            template_name="workspace/login.html",
+            authentication_form=LoginForm,
+            redirect_authenticated_user=True,
         ),
         name="login",
     ),

@@ -95,8 +95,10 @@ def _list_response(
     if run:
         try:
             page = ticket_list(_agent(request), query)
-        except ValidationFailed as exc:
-            error = exc.message
+        except ValidationFailed:
+            # Status, sort and view were checked while parsing; only a damaged or outdated
+            # cursor is left to refuse.
+            error = _("This list cannot be continued from there. Open it again from the start.")
     full_context = {
         "query": query,
         "page": page,
