@@ -153,7 +153,7 @@ def test_a_damaged_cursor_is_explained_not_a_server_error(agent_client: Client) 
     response = agent_client.get(INBOX, {"view": "unassigned", "cursor": "not-a-cursor"})
 
     assert response.status_code == 400
-    assert "The cursor is not valid" in response.content.decode()
+    assert "This list cannot be continued from there." in response.content.decode()
 
 
 def test_an_agent_does_not_see_other_groups_tickets(

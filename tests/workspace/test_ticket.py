@@ -20,7 +20,7 @@ from unidesk.tickets.services import note_add, ticket_update
 HTMX = {"HX-Request": "true"}
 
 
-def _ticket(account: ChannelAccount, text: str = "My order has not arrived.", **extra: Any) -> Ticket:
+def _ticket(account: ChannelAccount, text: str = "Where is my order?", **extra: Any) -> Ticket:
     return factories.conversation(account, text=text, **extra).ticket
 
 
@@ -77,9 +77,7 @@ def test_the_ticket_page_shows_header_conversation_and_customer(
     assert "Telegram" in sidebar
 
 
-def test_html_messages_are_shown_sanitised(
-    agent_client: Client, account: ChannelAccount
-) -> None:
+def test_html_messages_are_shown_sanitised(agent_client: Client, account: ChannelAccount) -> None:
     ticket = _ticket(
         account, "", html='<p>Hello <b>there</b><script>alert("x")</script></p>', subject="Hi"
     )
@@ -301,9 +299,7 @@ def test_an_internal_note_stays_inside_and_looks_different(
     assert "Note added." in html
 
 
-def test_files_are_attached_to_a_reply(
-    agent_client: Client, account: ChannelAccount
-) -> None:
+def test_files_are_attached_to_a_reply(agent_client: Client, account: ChannelAccount) -> None:
     ticket = _ticket(account)
     upload = SimpleUploadedFile("invoice.pdf", b"%PDF-1.4 data", content_type="application/pdf")
 
@@ -412,9 +408,7 @@ def test_an_htmx_change_answers_with_the_parts_of_the_page_that_changed(
 ) -> None:
     ticket = _ticket(account)
 
-    response = agent_client.post(
-        _url("ticket-update", ticket), {"priority": "high"}, headers=HTMX
-    )
+    response = agent_client.post(_url("ticket-update", ticket), {"priority": "high"}, headers=HTMX)
 
     html = response.content.decode()
     assert 'id="ticket-header" class="ticket-header" hx-swap-oob="true"' in html
