@@ -448,3 +448,18 @@ def test_ticket_urls_need_a_login(client: Client, account: ChannelAccount, metho
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("workspace:login"))
+
+
+def test_a_refused_choice_does_not_stay_selected_in_the_sidebar(
+    agent_client: Client, agent: Agent, account: ChannelAccount
+) -> None:
+    ticket = _ticket(account)
+    ticket_update(ticket=ticket, actor=Actor.for_agent(agent), status=Status.CLOSED)
+
+    response = agent_client.post(_url("ticket-update", ticket), {"status": "open"}, headers=HTMX)
+
+    html = response.content.decode()
+    properties = html.split('id="ticket-properties"', 1)[1].split("</section>", 1)[0]
+    assert 'hx-swap-oob="true"' in html.split('id="ticket-properties"', 1)[1][:80]
+    assert '<option value="closed" selected>' in properties
+    assert '<option value="open" selected>' not in properties

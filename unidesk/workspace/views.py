@@ -177,14 +177,12 @@ def _refused(request: WorkspaceRequest, number: int, error: DomainError) -> Http
     """The answer to an action a service refused: the reason, and the draft kept."""
     if isinstance(error, NotFound):
         raise Http404(error.message)
-    if _partial(request):
-        return render(
-            request,
-            "workspace/_notice.html",
-            {"error": error.message, "oob": True},
-            status=error.status,
-        )
     detail = ticket_detail(_agent(request), number)
+    if _partial(request):
+        # The sidebar goes back to what is stored (a refused choice must not stay
+        # selected); the composer is left alone so the draft is not lost.
+        context = _ticket_context(detail, error=error.message)
+        return render(request, "workspace/_ticket_refused.html", context, status=error.status)
     context = _ticket_context(detail, error=error.message, draft=request.POST)
     return render(request, "workspace/ticket.html", context, status=error.status)
 
