@@ -103,3 +103,17 @@ def test_a_customer_without_visible_tickets_is_not_found(
     client.force_login(outsider)
 
     assert client.get(reverse("workspace:customer", args=[customer.pk])).status_code == 404
+
+
+def test_search_costs_the_same_queries_however_many_tickets_match(
+    agent_client: Client,
+    account: ChannelAccount,
+    django_assert_max_num_queries: Callable[..., Any],
+) -> None:
+    for i in range(20):
+        factories.conversation(account, text=f"Заказ номер {i}", identity=("vk", f"id{i}"))
+
+    with django_assert_max_num_queries(7):
+        html = agent_client.get(SEARCH, {"q": "заказа"}).content.decode()
+
+    assert html.count('class="ticket-row"') == 20

@@ -37,6 +37,7 @@ from unidesk.tickets.selectors import attachment_get_for, ticket_get_by_number_f
 from unidesk.tickets.services import note_add, ticket_update
 from unidesk.workspace import forms
 from unidesk.workspace.selectors import (
+    TicketDetail,
     customer_detail,
     inbox_views,
     ticket_detail,
@@ -140,7 +141,7 @@ def ticket(request: WorkspaceRequest, number: int) -> HttpResponse:
     return render(request, "workspace/ticket.html", _ticket_context(detail))
 
 
-def _ticket_context(detail: Any, **extra: Any) -> dict[str, Any]:
+def _ticket_context(detail: TicketDetail, **extra: Any) -> dict[str, Any]:
     return {
         "d": detail,
         "ticket": detail.ticket,
