@@ -25,7 +25,7 @@ def group(name: str | None = None) -> Group:
 
 def agent(
     *, role: str = "agent", groups: list[str] | None = None, email: str | None = None,
-    name: str = "", password: str = "correct horse battery",  # noqa: S107 (test data)
+    name: str = "", password: str = "correct horse battery",
 ) -> Agent:  # fmt: skip
     return agent_create_or_update(
         email=email or f"{unique('agent')}@example.com",

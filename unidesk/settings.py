@@ -237,6 +237,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission check
 
 MAX_ATTACHMENT_BYTES = _env_int("UNIDESK_MAX_ATTACHMENT_MB", 25) * 1024 * 1024
+MAX_ATTACHMENTS_PER_MESSAGE = 20
 # Base64 inflates by 4/3; the request as a whole may carry a few attachments.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
