@@ -102,3 +102,9 @@ def test_the_console_script_runs_django_commands() -> None:
 
     assert result.returncode == 0
     assert "--role" in result.stdout
+
+
+def test_agents_log_in_whatever_the_case_of_their_address() -> None:
+    run("createagent", "--email", "Maria@Example.com", "--password", "pw-pw-pw", "--role", "agent")
+
+    assert Client().login(username="MARIA@example.COM", password="pw-pw-pw")
