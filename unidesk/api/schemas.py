@@ -12,6 +12,7 @@ from unidesk.accounts.models import Agent, Group
 from unidesk.channels.api.adapter import AttachmentIn
 from unidesk.customers.models import Customer
 from unidesk.tickets.models import Attachment, Message, Priority, Ticket
+from unidesk.tickets.selectors import tag_names_of
 
 StatusName = Literal["new", "open", "pending", "on-hold", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
@@ -209,7 +210,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "assignee_name": ticket.assignee.display_name if ticket.assignee else None,
         "customer": ticket.requester_id,
         "customer_name": ticket.requester.name,
-        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "tags": tag_names_of(ticket),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "first_response_at": ticket.first_response_at,

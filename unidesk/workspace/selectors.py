@@ -53,8 +53,21 @@ def inbox_views(agent: Agent) -> list[InboxView]:
 
 
 def _with_customers(page: Page[Ticket]) -> Page[Ticket]:
-    # A customer without a name is shown by an address, so rows need the identities.
-    prefetch_related_objects(page.items, "requester__identities")
+    """Set ``requester_label`` on each row: the customer's name, or for a customer without
+    one an address — fetched in one query, only for those."""
+    nameless = {t.requester_id for t in page.items if not t.requester.name}
+    addresses: dict[int, str] = {}
+    if nameless:
+        for customer_id, value in (
+            Identity.objects.filter(customer_id__in=nameless)
+            .order_by("customer_id", "kind", "value")
+            .values_list("customer_id", "value")
+        ):
+            addresses.setdefault(customer_id, value)
+    for ticket in page.items:
+        ticket.requester_label = ticket.requester.name or addresses.get(  # type: ignore[attr-defined]
+            ticket.requester_id, ""
+        )
     return page
 
 

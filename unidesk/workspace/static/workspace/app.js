@@ -73,4 +73,34 @@
       timeline.lastElementChild.scrollIntoView({ block: "nearest" });
     }
   });
+
+  // Times in lists arrive as exact local times; show them as "5 minutes ago" in the
+  // page's language, and keep them fresh while the page stays open.
+  var relativeSteps = [
+    ["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
+    ["hour", 3600], ["minute", 60]
+  ];
+  function relativeTimes(root) {
+    if (!window.Intl || !Intl.RelativeTimeFormat) return;
+    var format = new Intl.RelativeTimeFormat(document.documentElement.lang || "en", { numeric: "auto" });
+    var now = Date.now();
+    (root || document).querySelectorAll("time[data-relative]").forEach(function (node) {
+      var when = Date.parse(node.getAttribute("datetime"));
+      if (isNaN(when)) return;
+      if (!node.title) node.title = node.textContent;
+      var seconds = Math.round((when - now) / 1000);
+      var text = format.format(0, "second");
+      for (var i = 0; i < relativeSteps.length; i++) {
+        var unit = relativeSteps[i];
+        if (Math.abs(seconds) >= unit[1]) {
+          text = format.format(Math.round(seconds / unit[1]), unit[0]);
+          break;
+        }
+      }
+      node.textContent = text;
+    });
+  }
+  document.addEventListener("DOMContentLoaded", function () { relativeTimes(); });
+  document.addEventListener("htmx:afterSettle", function (event) { relativeTimes(event.detail.elt); });
+  setInterval(relativeTimes, 60000);
 })();
