@@ -77,12 +77,14 @@ for start in range(0, tickets, batch):
         for ticket in made:
             for k in range(per_ticket):
                 direction = "in" if k % 2 == 0 else ("out" if k % 3 else "note")
-                messages.append(Message(ticket=ticket, direction=direction,
-                                        text=texts[(ticket.pk + k) % 4], channel_account=channel,
-                                        author_customer_id=ticket.requester_id if direction == "in" else None,
-                                        author_agent_id=ticket.assignee_id if direction != "in" else None,
-                                        delivery_status="sent" if direction == "out" else "",
-                                        created_at=ticket.created_at + timedelta(minutes=10 * k)))
+                inbound = direction == "in"
+                messages.append(Message(
+                    ticket=ticket, direction=direction, text=texts[(ticket.pk + k) % 4],
+                    channel_account=channel,
+                    author_customer_id=ticket.requester_id if inbound else None,
+                    author_agent_id=None if inbound else ticket.assignee_id,
+                    delivery_status="sent" if direction == "out" else "",
+                    created_at=ticket.created_at + timedelta(minutes=10 * k)))
         Message.objects.bulk_create(messages, batch_size=5000)
 if connection.vendor == "postgresql":
     with connection.cursor() as cursor:
