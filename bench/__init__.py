@@ -1,2 +1,1 @@
-"""Benchmarks: ``python -m bench`` runs every ``bench/<topic>.py`` that has a ``main()``;
-``python -m bench <topic> [options]`` runs one."""
+"""Benchmarks: `make bench` (all) or `python -m bench NAME…`. Results go to BENCHMARKS.md."""

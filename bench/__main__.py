@@ -1,30 +1,33 @@
-"""Run the benchmarks: every module in this package with a ``main(argv)``, or the one
-named first on the command line (its options follow)."""
+"""Run benchmarks by name: `python -m bench` runs all, `python -m bench ingest` one."""
 
 from __future__ import annotations
 
 import importlib
 import pkgutil
 import sys
-from pathlib import Path
+
+import bench
 
 
-def topics() -> list[str]:
-    here = Path(__file__).parent
-    return sorted(m.name for m in pkgutil.iter_modules([str(here)]) if not m.name.startswith("_"))
+def available() -> list[str]:
+    return sorted(
+        m.name
+        for m in pkgutil.iter_modules(bench.__path__)
+        if not m.name.startswith("_") and m.name != "common"
+    )
 
 
-def run() -> int:
-    args = sys.argv[1:]
-    chosen = [args.pop(0)] if args and args[0] in topics() else topics()
-    status = 0
-    for topic in chosen:
-        module = importlib.import_module(f"bench.{topic}")
-        if hasattr(module, "main"):
-            print(f"\n=== bench {topic}")
-            status = max(status, int(module.main(args) or 0))
-    return status
+def main(argv: list[str]) -> None:
+    names = argv or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        raise SystemExit(
+            f"unknown benchmark(s) {', '.join(unknown)}; have {', '.join(available())}"
+        )
+    for name in names:
+        print(f"\n## {name}")
+        importlib.import_module(f"bench.{name}").main()
 
 
 if __name__ == "__main__":
-    sys.exit(run())
+    main(sys.argv[1:])

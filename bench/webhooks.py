@@ -2,7 +2,8 @@
 how long the platform waits for the answer (p50/p99), on PostgreSQL with two server
 processes (``unidesk run --processes 2``); then how fast workers turn them into tickets.
 
-    python -m bench webhooks [--requests 3000] [--concurrency 32] [--rounds 3]
+    python -m bench webhooks                      (with the defaults, or BENCH_WEBHOOKS_*)
+    python -m bench.webhooks --requests 3000 --concurrency 32 --rounds 3 --platforms …
 
 Targets (issue 5): at least 1,000 webhooks/s, p99 of the response at most 100 ms.
 
@@ -346,18 +347,20 @@ def _drain(env: dict[str, str], url: str, workers: int, stored: int) -> float:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench webhooks")
-    parser.add_argument("--requests", type=int, default=3000, help="webhooks per round")
-    parser.add_argument("--concurrency", type=int, default=32)
-    parser.add_argument("--rounds", type=int, default=3)
+    env = os.environ.get
+    parser = argparse.ArgumentParser(prog="python -m bench.webhooks")
+    parser.add_argument("--requests", type=int, default=int(env("BENCH_WEBHOOKS_REQUESTS", "3000")))
+    parser.add_argument(
+        "--concurrency", type=int, default=int(env("BENCH_WEBHOOKS_CONCURRENCY", "32"))
+    )
+    parser.add_argument("--rounds", type=int, default=int(env("BENCH_WEBHOOKS_ROUNDS", "3")))
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="worker processes afterwards")
-    parser.add_argument("--platforms", default=",".join(BUILDERS))
+    parser.add_argument("--platforms", default=env("BENCH_WEBHOOKS_PLATFORMS", ",".join(BUILDERS)))
     parser.add_argument("--no-processing", action="store_true")
-    parser.add_argument(
-        "--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE)
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument("--database-url", default=env("BENCH_DATABASE_URL", DEFAULT_DATABASE))
+    # The bench runner calls main() without options; its own argv is the benchmark names.
+    args = parser.parse_args([] if argv is None else argv)
     platforms = [p.strip() for p in args.platforms.split(",") if p.strip()]
     env, keys = _setup(args, platforms)
     port = _free_port()
@@ -395,4 +398,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

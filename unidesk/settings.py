@@ -112,6 +112,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "unidesk.api.middleware.ApiErrorShapeMiddleware",
 ]
 
 ROOT_URLCONF = "unidesk.urls"
@@ -241,7 +242,7 @@ MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission check
 
 MAX_ATTACHMENT_BYTES = _env_int("UNIDESK_MAX_ATTACHMENT_MB", 25) * 1024 * 1024
-MAX_ATTACHMENTS_PER_MESSAGE = _env_int("UNIDESK_MAX_ATTACHMENTS", 20)
+MAX_ATTACHMENTS_PER_MESSAGE = 20
 # Base64 inflates by 4/3; the request as a whole may carry a few attachments.
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_ATTACHMENT_BYTES * 2 + 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -267,6 +268,7 @@ LOGGING = {
     "loggers": {
         "unidesk": {"handlers": ["console"], "level": os.environ.get("UNIDESK_LOG", "INFO")},
         "django_tasks_db": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # httpx logs every request URL at INFO, and Telegram's URLs carry the bot token.
         "httpx": {"level": "WARNING"},
         "httpcore": {"level": "WARNING"},

@@ -9,7 +9,6 @@ from django.utils import timezone
 
 from tests import factories
 from unidesk.channels.base import IdentityRef, InboundAttachment
-from unidesk.channels.ingest import ingest
 from unidesk.core.actor import Actor
 from unidesk.customers.models import Customer, Identity
 from unidesk.tickets.events import MessageReceived, TicketCreated, TicketUpdated
@@ -29,7 +28,8 @@ def test_a_first_message_opens_a_ticket_for_a_new_customer(account, published) -
         account, identity=("email", "Ann@Example.COM"), name="Ann Lee", text="Where is my order?"
     )
 
-    assert result.created_ticket and not result.duplicate
+    assert result.created_ticket
+    assert not result.duplicate
     ticket = result.ticket
     assert ticket.status == Status.NEW
     assert ticket.subject == "Where is my order?"
@@ -75,7 +75,8 @@ def test_messages_with_one_thread_key_continue_one_ticket(account) -> None:
     second = factories.conversation(account, thread_key="chat-7", text="Are you there?")
     other = factories.conversation(account, thread_key="chat-8", text="New question")
 
-    assert second.ticket.pk == first.ticket.pk and not second.created_ticket
+    assert second.ticket.pk == first.ticket.pk
+    assert not second.created_ticket
     assert other.ticket.pk != first.ticket.pk
     assert list(first.ticket.messages.values_list("text", flat=True)) == [
         "Hello",
@@ -185,7 +186,8 @@ def test_attachments_are_stored_with_safe_names_and_oversized_ones_are_listed(
     assert set(stored) == {"passwd", "big.bin", "lost.pdf"}
     assert stored["passwd"].file.read() == b"root"
     assert ".." not in stored["passwd"].file.name
-    assert stored["big.bin"].error.startswith("11") and not stored["big.bin"].file
+    assert stored["big.bin"].error.startswith("11")
+    assert not stored["big.bin"].file
     assert stored["lost.pdf"].error == "download failed: 404"
 
 
@@ -227,10 +229,12 @@ def test_events_reach_inline_subscribers_only_after_commit(
     seen: list[int] = []
     events.subscribe(MessageReceived, lambda e: seen.append(e.message_id))
     try:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            with transaction.atomic():
-                result = factories.conversation(account)
-                assert seen == []
+        with (
+            django_capture_on_commit_callbacks(execute=False) as callbacks,
+            transaction.atomic(),
+        ):
+            result = factories.conversation(account)
+            assert seen == []
         assert seen == []
         for callback in callbacks:
             callback()

@@ -65,10 +65,8 @@ def test_a_reply_is_delivered_to_the_callback_signed_and_marked_sent(
 
 def test_attachments_travel_with_the_reply(conversation, callback, agent, run_tasks) -> None:
     ticket, _ = conversation
-    reply_send(
-        ticket=ticket, author=agent, text="Invoice attached",
-        attachments=[NewAttachment(filename="invoice.pdf", data=b"%PDF-1.4", content_type="application/pdf")],
-    )  # fmt: skip
+    pdf = NewAttachment(filename="invoice.pdf", data=b"%PDF-1.4", content_type="application/pdf")
+    reply_send(ticket=ticket, author=agent, text="Invoice attached", attachments=[pdf])
     run_tasks()
 
     (attachment,) = callback.requests[0].json()["message"]["attachments"]
@@ -89,7 +87,8 @@ def test_a_temporary_failure_is_retried_with_back_off_until_it_succeeds(
     message = Message.objects.get(pk=reply.pk)
     delivery = Delivery.objects.get()
     assert message.delivery_status == "queued"
-    assert "503" in message.delivery_error and "Retrying" in message.delivery_error
+    assert "503" in message.delivery_error
+    assert "Retrying" in message.delivery_error
     assert delivery.state == DeliveryState.QUEUED
     assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=10)
     assert run_tasks() == 0  # nothing is due yet
@@ -114,7 +113,8 @@ def test_a_refusal_fails_at_once_with_a_readable_reason(
 
     message = Message.objects.get(pk=reply.pk)
     assert message.delivery_status == "failed"
-    assert "400" in message.delivery_error and "unknown thread" in message.delivery_error
+    assert "400" in message.delivery_error
+    assert "unknown thread" in message.delivery_error
     assert Delivery.objects.get().state == DeliveryState.FAILED
     assert any(isinstance(e, DeliveryGaveUp) for e in published)
     assert len(callback.requests) == 1

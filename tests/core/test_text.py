@@ -6,12 +6,12 @@ from unidesk.core.text import html_to_text, sanitize_html, search_terms, text_to
 @pytest.mark.parametrize(
     "hostile",
     [
-        '<script>alert(1)</script><p>hi</p>',
+        "<script>alert(1)</script><p>hi</p>",
         '<img src=x onerror="alert(1)"><p>hi</p>',
         '<a href="javascript:alert(1)">hi</a>',
         '<iframe src="https://evil.example"></iframe><p>hi</p>',
         '<p style="background:url(javascript:alert(1))">hi</p>',
-        '<svg><script>alert(1)</script></svg><p>hi</p>',
+        "<svg><script>alert(1)</script></svg><p>hi</p>",
         '<form action="https://evil.example"><input name=x></form><p>hi</p>',
     ],
 )

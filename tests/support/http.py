@@ -28,9 +28,15 @@ class FakeServer:
     requests: list[Recorded] = field(default_factory=list)
     # Each request pops the next (status, body); the last one repeats.
     responses: list[tuple[int, Any]] = field(default_factory=lambda: [(200, {"ok": True})])
+    arrived: threading.Condition = field(default_factory=threading.Condition)
 
     def answer(self, *responses: tuple[int, Any]) -> None:
         self.responses = list(responses)
+
+    def wait_for(self, count: int, timeout: float = 15) -> bool:
+        """Block until ``count`` requests arrived (for servers outside the test process)."""
+        with self.arrived:
+            return self.arrived.wait_for(lambda: len(self.requests) >= count, timeout)
 
     def _next(self) -> tuple[int, Any]:
         return self.responses.pop(0) if len(self.responses) > 1 else self.responses[0]
@@ -45,14 +51,16 @@ def fake_server() -> Iterator[FakeServer]:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
             server = state["server"]
-            server.requests.append(
-                Recorded(
-                    method=self.command,
-                    path=self.path,
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    body=body,
+            with server.arrived:
+                server.requests.append(
+                    Recorded(
+                        method=self.command,
+                        path=self.path,
+                        headers={k.lower(): v for k, v in self.headers.items()},
+                        body=body,
+                    )
                 )
-            )
+                server.arrived.notify_all()
             status, payload = server._next()
             raw = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
             self.send_response(status)
@@ -63,7 +71,7 @@ def fake_server() -> Iterator[FakeServer]:
 
         do_GET = do_POST = do_PUT = do_DELETE = _handle  # noqa: N815
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             return
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -100,6 +100,10 @@ class AgentManager(BaseUserManager["Agent"]):
         agent.save()
         return agent
 
+    def get_by_natural_key(self, username: str | None) -> Agent:
+        # Addresses are stored lower-case; people type them however they like.
+        return self.get(email__iexact=(username or "").strip())
+
     def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> Agent:
         fields["role"] = Role.ADMIN
         return self.create_user(email, password, **fields)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-
 from django.db.models import QuerySet
 from django.utils import timezone
 
@@ -55,7 +54,8 @@ def agents_active() -> QuerySet[Agent]:
 
 
 def default_group() -> Group | None:
-    return Group.objects.filter(is_default=True).first() or Group.objects.order_by("id").first()
+    """The group for new conversations from channels without their own group."""
+    return Group.objects.order_by("-is_default", "id").first()
 
 
 def calendar_for(group: Group | None) -> BusinessCalendar:

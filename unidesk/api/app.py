@@ -91,6 +91,11 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # ninja's "Cannot parse request body": the JSON itself is broken.
+        return error_response(
+            422, "validation_error", "The body is not valid JSON.", {"body": "invalid_json"}
+        )
     return error_response(exc.status_code, "http_error", str(exc))
 
 

@@ -10,6 +10,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 logger = logging.getLogger("unidesk.api")
 
 
+_TYPE_TAGS = {"str", "int", "float", "bool", "none", "list", "dict", "datetime"}
+
+
 def error_response(
     status: int, code: str, message: str, fields: dict[str, Any] | None = None
 ) -> JsonResponse:
@@ -28,8 +31,10 @@ def pydantic_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
         loc = [str(p) for p in error.get("loc", ())]
         if loc and loc[0] in {"body", "query", "path", "header", "cookie", "form"}:
             loc = loc[1:]
-        if loc and loc[0] in {"payload", "data", "filters"}:
+        if loc and loc[0] in {"payload", "data", "filters", "query"}:
             loc = loc[1:]
+        # Union members add their type to the location ("status.literal[...]").
+        loc = [part for part in loc if "[" not in part and part not in _TYPE_TAGS]
         name = ".".join(loc) or "body"
         fields.setdefault(name, str(error.get("msg", "invalid")))
     return fields

@@ -6,12 +6,13 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels.api.adapter import AttachmentIn
 from unidesk.customers.models import Customer
 from unidesk.tickets.models import Attachment, Message, Priority, Ticket
+from unidesk.tickets.selectors import tag_names_of
 
 StatusName = Literal["new", "open", "pending", "on-hold", "solved", "closed"]
 PriorityName = Literal["low", "normal", "high", "urgent"]
@@ -139,11 +140,16 @@ class MessageIn(Schema):
 class TicketPatch(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    status: StatusName | Literal["on_hold"] | None = None
+    status: StatusName | None = None
     priority: PriorityName | None = None
     group: int | None = None
     assignee: int | None = None
     tags: list[str] | None = Field(default=None, max_length=50)
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _on_hold_spelling(cls, value: object) -> object:
+        return "on-hold" if value == "on_hold" else value
 
 
 class CustomerPatch(Schema):
@@ -205,7 +211,7 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "assignee_name": ticket.assignee.display_name if ticket.assignee else None,
         "customer": ticket.requester_id,
         "customer_name": ticket.requester.name,
-        "tags": sorted(tag.name for tag in ticket.tags.all()),
+        "tags": tag_names_of(ticket),
         "created_at": ticket.created_at,
         "updated_at": ticket.updated_at,
         "first_response_at": ticket.first_response_at,

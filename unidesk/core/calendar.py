@@ -158,7 +158,7 @@ def _parse_spans(day: str, raw_spans: Sequence[str]) -> tuple[Span, ...]:
             )
         spans.append((start, end))
     spans.sort()
-    for (_, previous_end), (next_start, _) in zip(spans, spans[1:], strict=False):
+    for (_, previous_end), (next_start, _) in itertools.pairwise(spans):
         if next_start < previous_end:
             raise ValidationFailed(
                 f"{day}: working periods overlap.", fields={f"weekly.{day}": "overlap"}

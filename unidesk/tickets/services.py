@@ -470,6 +470,8 @@ def ticket_update(
 ) -> Ticket:
     """Change any of the ticket's properties at once; each change is logged and published."""
     with transaction.atomic():
+        # Lock only the ticket row: PostgreSQL refuses FOR UPDATE on the nullable side of
+        # the outer joins to group and assignee.
         locked = (
             Ticket.objects.select_for_update(of=("self",))
             .select_related("group", "assignee")

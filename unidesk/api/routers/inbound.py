@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router
+from ninja import Router, Status
 from ninja.security import HttpBearer
 
 from unidesk.api.schemas import ErrorOut, InboundAccepted
@@ -55,7 +55,7 @@ class ChannelSecret(HttpBearer):
 )
 def api_channel_message(
     request: HttpRequest, key: str, payload: ApiInboundPayload
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     """Authenticate with `Authorization: Bearer <channel secret>`. A repeated
     `external_id` answers 200 with the stored message and creates nothing."""
     account = request.channel_account  # type: ignore[attr-defined]
@@ -66,7 +66,7 @@ def api_channel_message(
         "ticket_number": result.ticket.number,
         "duplicate": result.duplicate,
     }
-    return (200 if result.duplicate else 201), body
+    return Status(200 if result.duplicate else 201, body)
 
 
 @router.api_operation(

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from unidesk.accounts.models import Agent, Group
@@ -27,7 +27,7 @@ from unidesk.channels.services import reply_send
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
 from unidesk.core.pagination import OrderKey, keyset_page
-from unidesk.tickets.models import Priority, Status
+from unidesk.tickets.models import Priority
 from unidesk.tickets.selectors import (
     TicketFilters,
     messages_of,
@@ -107,7 +107,7 @@ def patch_ticket(request: HttpRequest, ticket_id: int, payload: TicketPatch) -> 
     if "status" in given:
         if payload.status is None:
             raise ValidationFailed("status cannot be null.", fields={"status": "required"})
-        changes["status"] = Status.ON_HOLD if payload.status == "on_hold" else payload.status
+        changes["status"] = payload.status
     if "priority" in given:
         if payload.priority is None:
             raise ValidationFailed("priority cannot be null.", fields={"priority": "required"})
@@ -165,7 +165,7 @@ def list_messages(
     response={201: MessageOut, 413: ErrorOut, **ERRORS},
     summary="Reply or add a note",
 )
-def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn) -> tuple[int, Any]:
+def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn) -> Status[Any]:
     """`kind: reply` goes to the customer through the ticket's channel (see
     `delivery_status`); `kind: note` stays inside the team."""
     agent = agent_of(request)
@@ -190,7 +190,7 @@ def post_message(request: HttpRequest, ticket_id: int, payload: MessageIn) -> tu
             attachments=attachments,
             status_after=payload.status,
         )
-    return 201, message_out(messages_of(ticket).get(pk=message.pk))
+    return Status(201, message_out(messages_of(ticket).get(pk=message.pk)))
 
 
 def _new_attachment(index: int, item: AttachmentIn) -> NewAttachment:

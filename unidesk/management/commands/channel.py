@@ -80,5 +80,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{account.pk}\t{account.kind}\t{account.key}\t{state}\t{account.name}\t"
                 f"group={group}\tsettings={json.dumps(account.settings, ensure_ascii=False)}\t"
-                f"secrets={json.dumps(secrets)}"
+                f"secrets={json.dumps(secrets, ensure_ascii=False)}"
             )

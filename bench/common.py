@@ -1,0 +1,146 @@
+"""Shared benchmark helpers: starting a real server, measuring memory and latency."""
+
+from __future__ import annotations
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+PG_BASE = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/unidesk_bench")
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    index = min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))
+    return ordered[index]
+
+
+def summary_ms(samples: Sequence[float]) -> str:
+    ms = [s * 1000 for s in samples]
+    return (
+        f"median {statistics.median(ms):.1f} ms, p95 {percentile(ms, 95):.1f} ms, "
+        f"p99 {percentile(ms, 99):.1f} ms (n={len(ms)})"
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def fresh_postgres(name: str) -> str:
+    import psycopg
+
+    parts = urlsplit(PG_BASE)
+    admin = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return urlunsplit(parts._replace(path=f"/{name}"))
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = subprocess.run(
+            ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+        ).stdout.split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for each in pids:
+        try:
+            for line in Path(f"/proc/{each}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def process_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+@dataclass
+class Server:
+    url: str
+    env: dict[str, str]
+    process: subprocess.Popen[bytes]
+
+    def cli(self, *args: str) -> str:
+        return subprocess.run(
+            [sys.executable, "-m", "unidesk", *args], env=self.env, capture_output=True,
+            text=True, check=True,
+        ).stdout  # fmt: skip
+
+
+@contextmanager
+def server(data_dir: Path, *, database_url: str | None = None, processes: int = 1,
+           redis_url: str | None = None,
+           extra_env: dict[str, str] | None = None) -> Iterator[Server]:  # fmt: skip
+    port = free_port()
+    env = {**os.environ, "UNIDESK_DATA_DIR": str(data_dir), "UNIDESK_DEMO": "0",
+           "UNIDESK_BIND": f"127.0.0.1:{port}", **(extra_env or {})}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    if redis_url:
+        env["REDIS_URL"] = redis_url
+    subprocess.run([sys.executable, "-m", "unidesk", "migrate", "-v0"], env=env, check=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "unidesk", "run", "--no-migrate", "--processes", str(processes)],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310
+                break
+        except OSError:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise RuntimeError("server did not start") from None
+            time.sleep(0.2)
+    try:
+        yield Server(url=url, env=env, process=process)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
