@@ -17,8 +17,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from unidesk.channels import outbox, registry
-from unidesk.channels.models import ChannelAccount, Delivery, DeliveryState
+from unidesk.channels.models import (
+    ChannelAccount,
+    ChannelLease,
+    Delivery,
+    DeliveryState,
+    InboundRecord,
+    InboundState,
+)
+from unidesk.channels.selectors import forget_channel
 from unidesk.channels.services import COMMON_SETTINGS, channel_update_settings
+from unidesk.channels.webhooks import inbound_retry
 from unidesk.core import crypto
 from unidesk.core.errors import NotFound
 
@@ -121,6 +130,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         new_secrets = form.cleaned_data.get("new_secrets") or {}
         if new_secrets:
             channel_update_settings(account=obj, settings=new_secrets)
+        forget_channel(obj)
 
 
 @admin.register(Delivery)
@@ -164,3 +174,62 @@ class DeliveryAdmin(admin.ModelAdmin):
             % {"n": len(failed)},
             messages.SUCCESS,
         )
+
+
+@admin.register(InboundRecord)
+class InboundRecordAdmin(admin.ModelAdmin):
+    """Received webhooks, read-only: what arrived, and why one was not understood."""
+
+    list_display = [
+        "delivery_id", "channel_account", "state", "attempts", "error", "received_at",
+        "processed_at",
+    ]  # fmt: skip
+    list_filter = ["state", "channel_account"]
+    list_select_related = ["channel_account"]
+    search_fields = ["delivery_id", "error"]
+    fields = [
+        "channel_account", "delivery_id", "state", "attempts", "next_attempt_at", "error",
+        "received_at", "processed_at", "payload",
+    ]  # fmt: skip
+    readonly_fields = list(fields)
+    actions = ["process_again"]
+
+    @admin.display(description=_("payload"))
+    def payload(self, record: InboundRecord) -> str:
+        return record.body_text[:20_000]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.action(description=_("Process the selected webhooks again"))
+    def process_again(self, request: HttpRequest, queryset: QuerySet[InboundRecord]) -> None:
+        count = inbound_retry(
+            queryset.filter(state__in=[InboundState.UNPARSEABLE, InboundState.FAILED])
+        )
+        messages.success(
+            request,
+            ngettext("%(n)s webhook queued again.", "%(n)s webhooks queued again.", count)
+            % {"n": count},
+        )
+
+
+@admin.register(ChannelLease)
+class ChannelLeaseAdmin(admin.ModelAdmin):
+    """Which worker holds which channel's job (processing webhooks, polling a bot), and the
+    last error of a poll."""
+
+    list_display = ["channel_account", "name", "holder", "lease_until", "cursor", "last_error"]
+    list_filter = ["name"]
+    list_select_related = ["channel_account"]
+    readonly_fields = [
+        "channel_account", "name", "holder", "lease_until", "cursor", "last_error", "updated_at",
+    ]  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

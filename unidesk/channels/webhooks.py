@@ -464,6 +464,20 @@ def _retry(record: InboundRecord, reason: str, retry_after: float | None) -> str
 # --- housekeeping -------------------------------------------------------------------------
 
 
+def inbound_retry(records: Any) -> int:
+    """Process unparseable or failed deliveries again (after a fix, say); returns how many
+    were queued."""
+    ids = list(records.values_list("pk", flat=True))
+    account_ids = set(records.values_list("channel_account_id", flat=True))
+    with transaction.atomic():
+        count = InboundRecord.objects.filter(pk__in=ids).update(
+            state=InboundState.PENDING, attempts=0, next_attempt_at=timezone.now(), error=""
+        )
+        for account_id in sorted(account_ids):
+            tasks.enqueue(process_inbound, account_id)
+    return count
+
+
 def sweep(limit: int = 200) -> int:
     """Queue processing for channels whose due deliveries nobody is working on (a lost
     task, a worker that died). Safe to run in every worker: draining takes a lease."""

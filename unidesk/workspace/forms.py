@@ -216,3 +216,34 @@ def read_uploads(uploads: Sequence[UploadedFile]) -> list[NewAttachment]:
         )
         for upload in uploads
     ]
+
+
+@dataclass(frozen=True)
+class TemplateChoice:
+    name: str
+    language: str
+    parameters: list[str]
+
+
+def parse_template(data: QueryDict) -> TemplateChoice:
+    """``template`` is ``name|language``; parameters come one per line."""
+    name, _sep, language = (data.get("template") or "").partition("|")
+    if not name.strip():
+        raise ValidationFailed(_("Choose a template."), fields={"template": "required"})
+    parameters = [line.strip() for line in (data.get("parameters") or "").splitlines()]
+    return TemplateChoice(
+        name=name.strip(), language=language.strip(), parameters=[p for p in parameters if p]
+    )
+
+
+@dataclass(frozen=True)
+class PrivateContinuation:
+    text: str
+    public_reply: str
+
+
+def parse_private_continuation(data: QueryDict) -> PrivateContinuation:
+    text = (data.get("text") or "").strip()
+    if not text:
+        raise ValidationFailed(_("Write the first private message."), fields={"text": "required"})
+    return PrivateContinuation(text=text, public_reply=(data.get("public_reply") or "").strip())

@@ -24,6 +24,12 @@ urlpatterns = [
     path("t/<int:number>/", views.ticket, name="ticket"),
     path("t/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
     path("t/<int:number>/update/", views.ticket_change, name="ticket-update"),
+    path("t/<int:number>/template/", views.ticket_template, name="ticket-template"),
+    path(
+        "t/<int:number>/continue-privately/",
+        views.ticket_continue_privately,
+        name="ticket-continue-privately",
+    ),
     path(
         "t/<int:number>/messages/<int:message_id>/retry/",
         views.message_retry,

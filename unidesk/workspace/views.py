@@ -25,9 +25,14 @@ from django_htmx.middleware import HtmxDetails
 
 from unidesk.accounts.models import Agent
 from unidesk.accounts.services import agent_set_language
+from unidesk.channels.composer import reply_options
 from unidesk.channels.outbox import retry_failed
 from unidesk.channels.selectors import delivery_get_for
-from unidesk.channels.services import reply_send
+from unidesk.channels.services import (
+    conversation_continue_privately,
+    reply_send,
+    reply_send_template,
+)
 from unidesk.core.actor import Actor
 from unidesk.core.errors import DomainError, NotFound, ValidationFailed
 from unidesk.core.http import file_response
@@ -149,6 +154,7 @@ def _ticket_context(detail: TicketDetail, **extra: Any) -> dict[str, Any]:
         "status_choices": Status.choices,
         "priority_choices": [(priority.key, priority.label) for priority in Priority],
         "max_attachment_bytes": settings.MAX_ATTACHMENT_BYTES,
+        "reply_options": reply_options(detail.ticket),
         **extra,
     }
 
@@ -214,6 +220,49 @@ def ticket_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
     except DomainError as exc:
         return _refused(request, number, exc)
     return _changed(request, number, notice=notice, reset_composer=True)
+
+
+@login_required
+@require_POST
+@not_found_is_404
+def ticket_template(request: WorkspaceRequest, number: int) -> HttpResponse:
+    """Send one of the channel's approved templates (WhatsApp after 24 hours)."""
+    agent = _agent(request)
+    target = ticket_get_by_number_for(agent, number)
+    try:
+        choice = forms.parse_template(request.POST)
+        reply_send_template(
+            ticket=target,
+            author=agent,
+            name=choice.name,
+            language=choice.language,
+            parameters=choice.parameters,
+        )
+    except DomainError as exc:
+        return _refused(request, number, exc)
+    return _changed(request, number, notice=_("Template queued for sending."))
+
+
+@login_required
+@require_POST
+@not_found_is_404
+def ticket_continue_privately(request: WorkspaceRequest, number: int) -> HttpResponse:
+    """Move a public thread to private messages: a new private ticket with the customer,
+    which the agent is taken to."""
+    agent = _agent(request)
+    target = ticket_get_by_number_for(agent, number)
+    try:
+        asked = forms.parse_private_continuation(request.POST)
+        message = conversation_continue_privately(
+            ticket=target, author=agent, text=asked.text, public_reply=asked.public_reply
+        )
+    except DomainError as exc:
+        return _refused(request, number, exc)
+    private_url = reverse("workspace:ticket", kwargs={"number": message.ticket.number})
+    messages.success(request, _("The conversation continues here, in private messages."))
+    if _partial(request):
+        return HttpResponseClientRedirect(private_url)
+    return redirect(private_url)
 
 
 @login_required

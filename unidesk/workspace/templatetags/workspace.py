@@ -148,6 +148,12 @@ def activity_sentence(activity: Activity) -> str:
             text = _("%(actor)s removed the tags %(old)s")
     elif field == "requester":
         text = _("%(actor)s changed the requester %(old)s → %(new)s")
+    elif field == "message_edited":
+        text = _("%(actor)s edited a message")
+    elif field == "continued_privately":
+        text = _("%(actor)s continued this conversation in private messages: %(new)s")
+    elif field == "continued_from":
+        text = _("%(actor)s moved the conversation here from the public thread %(new)s")
     elif field in ("cc", "bcc"):
         if new:
             text = (
