@@ -187,11 +187,11 @@ class InboundRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "channel_account"]
     list_select_related = ["channel_account"]
     search_fields = ["delivery_id", "error"]
-    fields = [
+    readonly_fields = [
         "channel_account", "delivery_id", "state", "attempts", "next_attempt_at", "error",
         "received_at", "processed_at", "payload",
     ]  # fmt: skip
-    readonly_fields = list(fields)
+    fields = readonly_fields
     actions = ["process_again"]
 
     @admin.display(description=_("payload"))
