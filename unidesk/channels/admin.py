@@ -187,11 +187,11 @@ class InboundRecordAdmin(admin.ModelAdmin):
     list_filter = ["state", "channel_account"]
     list_select_related = ["channel_account"]
     search_fields = ["delivery_id", "error"]
-    readonly_fields = [
+    fields = (
         "channel_account", "delivery_id", "state", "attempts", "next_attempt_at", "error",
         "received_at", "processed_at", "payload",
-    ]  # fmt: skip
-    fields = readonly_fields
+    )  # fmt: skip
+    readonly_fields = fields
     actions = ["process_again"]
 
     @admin.display(description=_("payload"))
