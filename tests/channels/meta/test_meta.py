@@ -268,3 +268,26 @@ def test_instagram_refuses_files_readably(instagram, meta, agent, run_tasks) -> 
     message = Message.objects.get(pk=reply.pk)
     assert "Instagram accepts files only as a public link" in message.delivery_error
     assert meta.sent() == []  # not even the text went out
+
+
+def test_a_busy_graph_api_is_retried_after_its_retry_after(page, meta, agent, run_tasks) -> None:
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from tests.support.platform import Reply
+
+    deliver(page, meta, "message_text")
+    run_tasks()
+    limited = {"message": "Calls to this api have exceeded the rate limit.", "code": 613}
+    meta.fail_next(r"/messages$", Reply(429, {"error": limited}, headers={"Retry-After": "300"}))
+    reply = reply_send(ticket=Ticket.objects.get(), author=agent, text="Hello")
+    run_tasks()
+
+    delivery = Delivery.objects.get()
+    assert Message.objects.get(pk=reply.pk).delivery_status == "queued"
+    assert delivery.next_attempt_at >= timezone.now() + timedelta(seconds=299)
+    with time_machine.travel(delivery.next_attempt_at + timedelta(seconds=1)):
+        run_tasks()
+    assert Message.objects.get(pk=reply.pk).delivery_status == "sent"
