@@ -2,9 +2,10 @@
 
 The HTTP request does as little as it can: check the signature, write the raw payload
 (one row, unique on the platform's delivery id, so a re-delivery creates nothing) and its
-task in one transaction, and answer. Platforms time out after a few seconds and then
-deliver again; nothing slow (parsing, downloads, ticket threading) happens before the
-answer.
+processing task in one transaction, and answer once that committed. Platforms time out
+after a few seconds and then deliver again; nothing slow (parsing, downloads, ticket
+threading) happens before the answer. In the server, webhooks arriving together share one
+transaction (``_GroupCommit``; see docs/decisions/005-platform-webhooks-lane.md).
 
 A worker then drains each channel's stored deliveries in the order they arrived, one
 worker per channel at a time (a lease), so a customer's messages keep their order.
@@ -24,7 +25,7 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 from django.db import IntegrityError, close_old_connections, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
@@ -88,9 +89,7 @@ async def webhook_receive_async(
     if account is None:
         account = await sync_to_async(_channel_in_thread, thread_sensitive=False)(kind, key)
     adapter = registry.adapter_for(account)
-    _check_size(request)
-    adapter.verify(request)
-    immediate = adapter.answer_now(request)
+    immediate = _checked(adapter, request)
     if immediate is not None:
         return immediate
     created = await _group_commit().store(account.pk, adapter.delivery_id(request), request.body)
@@ -110,9 +109,7 @@ def webhook_accept(
 ) -> HandshakeResponse:
     """Verify, store and acknowledge one POSTed webhook. Raises ``VerificationFailed``
     (nothing is stored) or ``PayloadTooLarge``."""
-    _check_size(request)
-    adapter.verify(request)
-    immediate = adapter.answer_now(request)
+    immediate = _checked(adapter, request)
     if immediate is not None:
         return immediate
     created = inbound_store(
@@ -121,11 +118,15 @@ def webhook_accept(
     return adapter.acknowledge(request, duplicate=not created)
 
 
-def _check_size(request: WebhookRequest) -> None:
+def _checked(adapter: ChannelAdapter, request: WebhookRequest) -> HandshakeResponse | None:
+    """Size and signature (raising on failure); the answer when the platform wants one at
+    once without anything stored (VK's confirmation)."""
     if len(request.body) > MAX_WEBHOOK_BYTES:
         raise PayloadTooLarge(
             _("The webhook body is larger than %(n)s bytes.") % {"n": MAX_WEBHOOK_BYTES}
         )
+    adapter.verify(request)
+    return adapter.answer_now(request)
 
 
 def inbound_store(*, account_id: int, delivery_id: str, body: bytes) -> bool:
@@ -265,17 +266,20 @@ def inbound_drain(account_id: int, *, budget_seconds: float = DRAIN_BUDGET_SECON
         renewed = time.monotonic()
         try:
             while time.monotonic() < deadline:
-                record = _next_due(account_id)
-                if record is None:
+                batch = _next_due(account_id)
+                if not batch:
                     break
-                inbound_process(record)
-                processed += 1
-                if time.monotonic() - renewed > LEASE.total_seconds() / 4:
-                    leases.acquire(account_id, LANE, holder, LEASE)
-                    renewed = time.monotonic()
+                for record in batch:
+                    inbound_process(record)
+                    processed += 1
+                    if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                        leases.acquire(account_id, LANE, holder, LEASE)
+                        renewed = time.monotonic()
+                    if time.monotonic() >= deadline:
+                        break
         finally:
             leases.release(account_id, LANE, holder)
-        if _next_due(account_id) is None:
+        if not _due(account_id).exists():
             return processed
         if time.monotonic() >= deadline:
             # Let other channels have the worker; this one continues in a fresh task.
@@ -292,14 +296,25 @@ def _due(account_id: int) -> Any:
     )
 
 
-def _next_due(account_id: int) -> InboundRecord | None:
-    return _due(account_id).select_related("channel_account").order_by("id").first()
+CLAIM_BATCH = 20
+
+
+def _next_due(account_id: int) -> list[InboundRecord]:
+    """The next few due deliveries, oldest first, each counted as attempted before it is
+    processed (so a delivery that crashes the worker gives up after MAX_ATTEMPTS)."""
+    batch = list(_due(account_id).select_related("channel_account").order_by("id")[:CLAIM_BATCH])
+    if batch:
+        InboundRecord.objects.filter(pk__in=[r.pk for r in batch]).update(
+            attempts=F("attempts") + 1
+        )
+        for record in batch:
+            record.attempts += 1
+    return batch
 
 
 def inbound_process(record: InboundRecord) -> str:
-    """Parse one stored delivery and hand its events to ingestion. Returns the new state."""
-    record.attempts += 1
-    InboundRecord.objects.filter(pk=record.pk).update(attempts=record.attempts)
+    """Parse one stored delivery (already counted as attempted) and hand its events to
+    ingestion. Returns the new state."""
     account = record.channel_account
     adapter = registry.adapter_for(account)
     request = WebhookRequest(method="POST", headers={}, query={}, body=bytes(record.body))
