@@ -94,3 +94,13 @@ def test_the_lane_refuses_and_deduplicates_like_the_api(pbx) -> None:
     assert post(path.replace("/phone/", "/vk/"), _call(3), auth)[0] == 404
     assert post(path, _call(4), auth, host="evil.example")[0] == 400
     assert InboundRecord.objects.count() == 1
+
+
+def test_an_oversized_webhook_is_refused_before_it_is_read_whole(pbx) -> None:
+    path, auth = pbx
+
+    status, _, body = post(path, b"x" * (1024 * 1024 + 1), auth)
+
+    assert status == 413
+    assert json.loads(body)["error"]["code"] == "payload_too_large"
+    assert InboundRecord.objects.count() == 0

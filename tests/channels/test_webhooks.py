@@ -55,7 +55,7 @@ def test_a_switched_off_channel_answers_404_and_stores_nothing(pbx) -> None:
 
 def test_an_oversized_body_is_refused(pbx) -> None:
     account, secret = pbx
-    body = json.dumps({"call_id": "x", "padding": "x" * (webhooks.MAX_WEBHOOK_BYTES + 1)})
+    body = json.dumps({"call_id": "x", "padding": "x" * (PhoneAdapter.max_webhook_bytes + 1)})
 
     response = post_webhook(account, body.encode(), {"Authorization": f"Bearer {secret}"})
 

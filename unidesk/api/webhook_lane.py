@@ -22,9 +22,10 @@ from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
 from unidesk.api.errors import error_response
-from unidesk.channels.base import WebhookRequest
-from unidesk.channels.webhooks import MAX_WEBHOOK_BYTES, webhook_receive_async
-from unidesk.core.errors import PayloadTooLarge
+from unidesk.channels import registry
+from unidesk.channels.base import ChannelAdapter, WebhookRequest
+from unidesk.channels.webhooks import webhook_receive_async
+from unidesk.core.errors import NotFound, PayloadTooLarge
 
 logger = logging.getLogger("unidesk.api")
 
@@ -66,7 +67,7 @@ async def _answer(
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return _error(error_response(400, "bad_request", "This host name is not served here."))
     try:
-        body = await _read_body(receive)
+        body = await _read_body(receive, _limit(match["kind"]))
         request = WebhookRequest(
             method="POST",
             headers=headers,
@@ -79,7 +80,14 @@ async def _answer(
     return answer.status, answer.content_type, answer.body.encode()
 
 
-async def _read_body(receive: Any) -> bytes:
+def _limit(kind: str) -> int:
+    try:
+        return registry.adapter_class(kind).max_webhook_bytes
+    except NotFound:
+        return ChannelAdapter.max_webhook_bytes  # the channel lookup answers 404 later
+
+
+async def _read_body(receive: Any, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -88,8 +96,8 @@ async def _read_body(receive: Any) -> bytes:
             raise PayloadTooLarge("The client went away before sending the whole body.")
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size > MAX_WEBHOOK_BYTES:
-            raise PayloadTooLarge(f"The webhook body is larger than {MAX_WEBHOOK_BYTES} bytes.")
+        if size > limit:
+            raise PayloadTooLarge(f"The webhook body is larger than {limit} bytes.")
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)

@@ -217,6 +217,9 @@ class ChannelAdapter:
     can_continue_privately: ClassVar[bool] = False
     # Settings a new channel of this kind starts with unless given.
     default_settings: ClassVar[Mapping[str, str]] = {}
+    # The largest webhook body accepted; platform webhooks are small JSON documents that
+    # name their files, a kind whose webhooks carry files raises it.
+    max_webhook_bytes: ClassVar[int] = 1024 * 1024
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config

@@ -60,8 +60,6 @@ from unidesk.tickets.models import Message
 
 logger = logging.getLogger("unidesk.webhooks")
 
-# Platform webhooks are small JSON documents; files arrive by reference.
-MAX_WEBHOOK_BYTES = 1024 * 1024
 LANE = "inbound"
 LEASE = timedelta(minutes=2)
 DRAIN_BUDGET_SECONDS = 20.0
@@ -121,9 +119,9 @@ def webhook_accept(
 def _checked(adapter: ChannelAdapter, request: WebhookRequest) -> HandshakeResponse | None:
     """Size and signature (raising on failure); the answer when the platform wants one at
     once without anything stored (VK's confirmation)."""
-    if len(request.body) > MAX_WEBHOOK_BYTES:
+    if len(request.body) > adapter.max_webhook_bytes:
         raise PayloadTooLarge(
-            _("The webhook body is larger than %(n)s bytes.") % {"n": MAX_WEBHOOK_BYTES}
+            _("The webhook body is larger than %(n)s bytes.") % {"n": adapter.max_webhook_bytes}
         )
     adapter.verify(request)
     return adapter.answer_now(request)
