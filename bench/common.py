@@ -8,6 +8,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Sequence
@@ -122,9 +123,12 @@ def server(data_dir: Path, *, database_url: str | None = None, processes: int = 
     if redis_url:
         env["REDIS_URL"] = redis_url
     subprocess.run([sys.executable, "-m", "unidesk", "migrate", "-v0"], env=env, check=True)
+    # The server's errors outlive the temporary data directory, so a failed run can be read.
+    log_path = Path(tempfile.gettempdir()) / f"unidesk-bench-server-{port}.log"
+    log = log_path.open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "unidesk", "run", "--no-migrate", "--processes", str(processes)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env=env, stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
@@ -136,6 +140,7 @@ def server(data_dir: Path, *, database_url: str | None = None, processes: int = 
             if time.monotonic() > deadline or process.poll() is not None:
                 raise RuntimeError("server did not start") from None
             time.sleep(0.2)
+    print(f"  (server log: {log_path})")
     try:
         yield Server(url=url, env=env, process=process)
     finally:
@@ -144,3 +149,4 @@ def server(data_dir: Path, *, database_url: str | None = None, processes: int = 
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()
