@@ -50,6 +50,11 @@ bench: $(STAMP)
 messages: $(STAMP)
 	cd unidesk && ../$(BIN)/unidesk makemessages -l ru --no-obsolete --no-location --ignore 'migrations/*' --ignore 'static/*'
 	cd unidesk && ../$(BIN)/unidesk makemessages -d djangojs -l ru --no-obsolete --no-location
+	# Sorted by msgid and without the creation date, so catalogues changed on two branches
+	# merge without conflicts in unrelated entries.
+	for po in unidesk/locale/ru/LC_MESSAGES/*.po; do \
+	  msgcat --sort-output --no-location --no-wrap -o "$$po" "$$po" && \
+	  sed -i '/^"POT-Creation-Date: /d' "$$po"; done
 	cd unidesk && ../$(BIN)/unidesk compilemessages
 
 clean:

@@ -70,6 +70,10 @@ class BusinessCalendar:
         local = at.astimezone(self.tz)
         return any(start <= at < end for start, end in self._day_periods(local.date()))
 
+    def works_on(self, day: date) -> bool:
+        """Whether ``day`` (a local date) has any working period."""
+        return bool(self._day_periods(day))
+
     def next_open(self, at: datetime) -> datetime:
         """``at`` itself when open, otherwise the start of the next working period."""
         for start, end in self.periods(at):
