@@ -215,6 +215,9 @@ class ChannelAdapter:
     secret_settings: ClassVar[frozenset[str]] = frozenset()
     # A public thread (a wall comment) can be continued in private messages.
     can_continue_privately: ClassVar[bool] = False
+    # The channel answers every new conversation itself (email's acknowledgement names the
+    # ticket and when a person will answer), so general out-of-hours replies skip it.
+    acknowledges_new_tickets: ClassVar[bool] = False
     # Settings a new channel of this kind starts with unless given.
     default_settings: ClassVar[Mapping[str, str]] = {}
     # The largest webhook body accepted; platform webhooks are small JSON documents that

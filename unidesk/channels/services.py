@@ -149,6 +149,43 @@ def reply_send(
     return message
 
 
+def automatic_message_send(
+    *,
+    ticket: Ticket,
+    text: str,
+    html: str = "",
+    origin: str = Origin.AUTO_REPLY,
+    author_name: str = "",
+    metadata: Mapping[str, Any] | None = None,
+) -> Message | None:
+    """Send a message nobody typed (an acknowledgement, an out-of-hours reply, the bot, a
+    survey) through the ticket's channel and the outbox. It never counts as the first
+    response or as an agent reply. Returns None, sending nothing, when the ticket is closed
+    or the channel does not take free text now (outside WhatsApp's 24-hour window):
+    automation must not raise on a conversation it cannot reach."""
+    actor = Actor(kind="bot" if origin == Origin.BOT else "system", name=author_name or "unidesk")
+    with transaction.atomic():
+        locked = (
+            Ticket.objects.select_for_update(of=("self",))
+            .select_related("channel_account", "requester_identity")
+            .get(pk=ticket.pk)
+        )
+        if locked.status == Status.CLOSED or locked.channel_account is None:
+            return None
+        if not reply_options(locked).free_text:
+            return None
+        message = message_add_outbound(
+            ticket=locked,
+            actor=actor,
+            text=text,
+            html=html,
+            origin=origin,
+            metadata=dict(metadata or {}),
+        )
+        outbox.enqueue(message)
+    return message
+
+
 def _open_for_reply(ticket: Ticket) -> Ticket:
     locked = (
         Ticket.objects.select_for_update(of=("self",))
