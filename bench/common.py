@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import platform
 import socket
@@ -150,3 +151,81 @@ def server(data_dir: Path, *, database_url: str | None = None, processes: int = 
         except subprocess.TimeoutExpired:
             process.kill()
         log.close()
+
+
+# --- a small keep-alive HTTP/1.1 load generator ------------------------------------------------
+
+
+def raw_post(host: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json",
+             f"Content-Length: {len(body)}"]  # fmt: skip
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> int:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head.split(b" ", 2)[1])
+    length = 0
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"content-length:"):
+            length = int(line.split(b":", 1)[1])
+    if length:
+        await reader.readexactly(length)
+    return status
+
+
+async def load(
+    host: str, port: int, requests: list[bytes], concurrency: int
+) -> tuple[float, list[float], dict[int, int]]:
+    queue = list(reversed(requests))
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+
+    async def connection() -> None:
+        reader, writer = await asyncio.open_connection(host, port)
+        try:
+            while queue:
+                raw = queue.pop()
+                started = time.perf_counter()
+                writer.write(raw)
+                status = await _read_response(reader)
+                latencies.append(time.perf_counter() - started)
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            writer.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return time.perf_counter() - started, latencies, statuses
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_stat(pid: int) -> tuple[str, int, float]:
+    """(command, parent pid, CPU seconds) of one process."""
+    raw = Path(f"/proc/{pid}/stat").read_text()
+    command = raw[raw.index("(") + 1 : raw.rindex(")")]
+    fields = raw[raw.rindex(")") + 2 :].split()
+    return command, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def cpu_seconds(root_pid: int) -> tuple[float, float]:
+    """CPU seconds so far of the process tree under ``root_pid`` and of PostgreSQL."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stats[int(entry.name)] = _proc_stat(int(entry.name))
+            except (OSError, ValueError, IndexError):
+                continue
+    tree = {root_pid}
+    changed = True
+    while changed:
+        children = {pid for pid, (_, parent, _) in stats.items() if parent in tree} - tree
+        changed = bool(children)
+        tree |= children
+    app = sum(stats[pid][2] for pid in tree if pid in stats)
+    postgres = sum(cpu for command, _, cpu in stats.values() if command.startswith("postgres"))
+    return app, postgres

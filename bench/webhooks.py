@@ -32,11 +32,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import psycopg
+
+from bench.common import cpu_seconds, load, raw_post
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/unidesk_messengers_bench"
 CUSTOMERS = 500
@@ -128,53 +129,6 @@ BUILDERS: dict[str, Callable[[int], Payload]] = {
 }  # fmt: skip
 
 
-# --- a small keep-alive HTTP/1.1 load generator ------------------------------------------------
-
-
-def _request(host: str, path: str, body: bytes, headers: dict[str, str]) -> bytes:
-    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json",
-             f"Content-Length: {len(body)}"]  # fmt: skip
-    lines += [f"{k}: {v}" for k, v in headers.items()]
-    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
-
-
-async def _read_response(reader: asyncio.StreamReader) -> int:
-    head = await reader.readuntil(b"\r\n\r\n")
-    status = int(head.split(b" ", 2)[1])
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    if length:
-        await reader.readexactly(length)
-    return status
-
-
-async def _load(
-    host: str, port: int, requests: list[bytes], concurrency: int
-) -> tuple[float, list[float], dict[int, int]]:
-    queue = list(reversed(requests))
-    latencies: list[float] = []
-    statuses: dict[int, int] = {}
-
-    async def connection() -> None:
-        reader, writer = await asyncio.open_connection(host, port)
-        try:
-            while queue:
-                raw = queue.pop()
-                started = time.perf_counter()
-                writer.write(raw)
-                status = await _read_response(reader)
-                latencies.append(time.perf_counter() - started)
-                statuses[status] = statuses.get(status, 0) + 1
-        finally:
-            writer.close()
-
-    started = time.perf_counter()
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
-    return time.perf_counter() - started, latencies, statuses
-
-
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
@@ -233,37 +187,6 @@ def _pending(url: str) -> int:
 # --- CPU accounting: on a shared machine, CPU seconds per webhook say more than wall time --
 
 
-_TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_stat(pid: int) -> tuple[str, int, float]:
-    """(command, parent pid, CPU seconds) of one process."""
-    raw = Path(f"/proc/{pid}/stat").read_text()
-    command = raw[raw.index("(") + 1 : raw.rindex(")")]
-    fields = raw[raw.rindex(")") + 2 :].split()
-    return command, int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICK
-
-
-def _cpu(root_pid: int) -> tuple[float, float]:
-    """CPU seconds so far of the process tree under ``root_pid`` and of PostgreSQL."""
-    stats = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stats[int(entry.name)] = _proc_stat(int(entry.name))
-            except (OSError, ValueError, IndexError):
-                continue
-    tree = {root_pid}
-    changed = True
-    while changed:
-        children = {pid for pid, (_, parent, _) in stats.items() if parent in tree} - tree
-        changed = bool(children)
-        tree |= children
-    app = sum(stats[pid][2] for pid in tree if pid in stats)
-    postgres = sum(cpu for command, _, cpu in stats.values() if command.startswith("postgres"))
-    return app, postgres
-
-
 def _setup(args: argparse.Namespace, platforms: list[str]) -> tuple[dict[str, str], dict[str, str]]:
     data_dir = tempfile.mkdtemp(prefix="unidesk-bench-webhooks-")
     env = {
@@ -292,18 +215,18 @@ def _measure(
     host = f"127.0.0.1:{port}"
 
     def batch(start: int, n: int) -> list[bytes]:
-        return [_request(host, path, *BUILDERS[kind](start + i)) for i in range(n)]
+        return [raw_post(host, path, *BUILDERS[kind](start + i)) for i in range(n)]
 
-    asyncio.run(_load("127.0.0.1", port, batch(first, 300), args.concurrency))  # warm-up
+    asyncio.run(load("127.0.0.1", port, batch(first, 300), args.concurrency))  # warm-up
     rounds = []
     for number in range(args.rounds):
         requests = batch(first + 300 + number * args.requests, args.requests)
-        app_before, pg_before = _cpu(server_pid)
+        app_before, pg_before = cpu_seconds(server_pid)
         own_before = time.process_time()
         elapsed, latencies, statuses = asyncio.run(
-            _load("127.0.0.1", port, requests, args.concurrency)
+            load("127.0.0.1", port, requests, args.concurrency)
         )
-        app_after, pg_after = _cpu(server_pid)
+        app_after, pg_after = cpu_seconds(server_pid)
         if set(statuses) != {200}:
             raise RuntimeError(f"{kind}: unexpected answers {statuses}")
         per = 1000 / args.requests

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from tests import factories
 from unidesk.channels.base import IdentityRef, InboundAttachment
+from unidesk.channels.ingest_group import ingest_batch
 from unidesk.core.actor import Actor
 from unidesk.customers.models import Customer, Identity
 from unidesk.tickets.events import MessageReceived, TicketCreated, TicketUpdated
@@ -21,6 +22,22 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def account():
     return factories.channel("api", group_name="General")[0]
+
+
+def _through_a_batch(account, inbound):
+    """One message as the server's lane ingests it: in a batch, answered from lookups made
+    for the whole batch."""
+    (outcome,) = ingest_batch([(account, lambda: inbound)])
+    if outcome.error is not None:
+        raise outcome.error
+    return outcome.result
+
+
+@pytest.fixture(autouse=True, params=["alone", "in a batch"])
+def ingestion_path(request, monkeypatch) -> None:
+    """Every test here runs both ways: the rules do not depend on the path."""
+    if request.param == "in a batch":
+        monkeypatch.setattr(factories, "ingest", _through_a_batch)
 
 
 def test_a_first_message_opens_a_ticket_for_a_new_customer(account, published) -> None:

@@ -6,39 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 
 from tests import factories
-from unidesk.asgi import application
+from tests.support.asgi import asgi_post as _post
+from tests.support.asgi import post
 from unidesk.channels.models import InboundRecord
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-async def _post(path: str, body: bytes, headers: dict[str, str], host: str = "127.0.0.1"):
-    scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
-        "server": ("127.0.0.1", 8000), "client": ("127.0.0.1", 40000),
-        "headers": [(b"host", host.encode()), (b"content-type", b"application/json"),
-                    (b"content-length", str(len(body)).encode())]
-        + [(k.lower().encode(), v.encode()) for k, v in headers.items()],
-    }  # fmt: skip
-    communicator = ApplicationCommunicator(application, scope)
-    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
-    start = await communicator.receive_output(timeout=20)
-    content = await communicator.receive_output(timeout=20)
-    await communicator.wait(timeout=5)
-    headers = {name.lower(): value for name, value in start["headers"]}
-    return start["status"], headers, content.get("body", b"")
-
-
-def post(*args: Any, **kwargs: Any) -> tuple[int, dict[bytes, bytes], bytes]:
-    return async_to_sync(_post)(*args, **kwargs)
 
 
 def _call(n: int) -> bytes:

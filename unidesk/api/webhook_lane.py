@@ -1,27 +1,33 @@
-"""The server's lane for platform webhooks.
+"""The server's lane for platform webhooks and API-channel messages.
 
-``POST /api/v1/channels/<kind>/<key>/webhook`` is the busiest and the most
-latency-sensitive URL of a desk: platforms give up after a few seconds and deliver again.
-In the server it skips Django's request cycle (browser middleware, per-request threads
-for signals, URL resolving): this small ASGI app reads the body, hands it to the same
-service as the API route (``webhook_receive_async``: verify, store with the next group
-commit, acknowledge), and answers errors with the API's own handlers, in the API's own
-shape. Everything else goes on to Django. See docs/decisions/
+``POST /api/v1/channels/<kind>/<key>/webhook`` and ``POST /api/v1/channels/api/<key>/messages``
+are the busiest URLs of a desk, and the most latency-sensitive: platforms give up after a
+few seconds and deliver again, integrations feed messages in bursts. In the server they
+skip Django's request cycle (browser middleware, per-request threads for signals, URL
+resolving): this small ASGI app reads the body and hands it to the same services as the
+API routes — ``webhook_receive_async`` (verify, store with the next group commit,
+acknowledge) and ``api_channel_message_async`` (verify, validate, ingest with the messages
+arriving at the same time) — and answers errors with the API's own handlers, in the API's
+own shape. Everything else goes on to Django. See docs/decisions/
 005-platform-webhooks-lane.md.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import parse_qsl
 
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http.request import split_domain_port, validate_host
 
 from unidesk.api.errors import error_response
+from unidesk.api.routers.inbound import api_channel_message_async
 from unidesk.channels import registry
 from unidesk.channels.base import ChannelAdapter, WebhookRequest
 from unidesk.channels.webhooks import webhook_receive_async
@@ -30,6 +36,7 @@ from unidesk.core.errors import NotFound, PayloadTooLarge
 logger = logging.getLogger("unidesk.api")
 
 _PATH = re.compile(r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/webhook/?$")
+_API_MESSAGES = re.compile(r"^/api/v1/channels/api/(?P<key>[\w-]{1,64})/messages$")
 
 ASGIApp = Any
 
@@ -38,11 +45,12 @@ def webhook_lane(fallback: ASGIApp) -> ASGIApp:
     """Wrap ``fallback`` (Django) so that platform webhooks take the lane."""
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        match = _PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
-        if match is None or scope.get("method") != "POST":
+        lane = _lane_of(scope)
+        if lane is None:
             await fallback(scope, receive, send)
             return
-        status, content_type, body = await _answer(scope, receive, match)
+        answer, match = lane
+        status, content_type, body = await answer(scope, receive, match)
         await send(
             {
                 "type": "http.response.start",
@@ -59,13 +67,65 @@ def webhook_lane(fallback: ASGIApp) -> ASGIApp:
     return app
 
 
-async def _answer(
-    scope: dict[str, Any], receive: Any, match: re.Match[str]
-) -> tuple[int, str, bytes]:
-    headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+Answer = Callable[[dict[str, Any], Any, re.Match[str]], Awaitable[tuple[int, str, bytes]]]
+
+
+def _lane_of(scope: dict[str, Any]) -> tuple[Answer, re.Match[str]] | None:
+    if scope.get("type") != "http" or scope.get("method") != "POST":
+        return None
+    path = scope.get("path", "")
+    match = _PATH.match(path)
+    if match is not None:
+        return _answer, match
+    match = _API_MESSAGES.match(path)
+    if match is not None:
+        return _answer_api_message, match
+    return None
+
+
+def _headers(scope: dict[str, Any]) -> dict[str, str]:
+    return {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+
+
+def _host_refused(headers: dict[str, str]) -> tuple[int, str, bytes] | None:
     domain, _port = split_domain_port(headers.get("host", ""))
     if not domain or not validate_host(domain, settings.ALLOWED_HOSTS):
         return _error(error_response(400, "bad_request", "This host name is not served here."))
+    return None
+
+
+async def _answer_api_message(
+    scope: dict[str, Any], receive: Any, match: re.Match[str]
+) -> tuple[int, str, bytes]:
+    """A message through the API channel (see ``api_channel_message_async``)."""
+    headers = _headers(scope)
+    refused = _host_refused(headers)
+    if refused is not None:
+        return refused
+    try:
+        try:
+            body = await _read_body(receive, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        except PayloadTooLarge:
+            raise RequestDataTooBig("Request body exceeded the limit.") from None
+        request = WebhookRequest(
+            method="POST",
+            headers=headers,
+            query=dict(parse_qsl(scope.get("query_string", b"").decode("latin-1"))),
+            body=body,
+        )
+        status, payload = await api_channel_message_async(key=match["key"], request=request)
+    except Exception as exc:
+        return _error(_handled(scope, exc))
+    return status, "application/json", json.dumps(payload).encode()
+
+
+async def _answer(
+    scope: dict[str, Any], receive: Any, match: re.Match[str]
+) -> tuple[int, str, bytes]:
+    headers = _headers(scope)
+    refused = _host_refused(headers)
+    if refused is not None:
+        return refused
     try:
         body = await _read_body(receive, _limit(match["kind"]))
         request = WebhookRequest(

@@ -9,12 +9,16 @@ creates nothing, also when two deliveries race.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from datetime import timedelta
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
+from unidesk.accounts.models import Group
 from unidesk.accounts.selectors import default_group
 from unidesk.channels.base import (
     DeliveryUpdate,
@@ -29,8 +33,10 @@ from unidesk.core import clock
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
 from unidesk.core.text import one_line
+from unidesk.customers.identities import normalize_identity
 from unidesk.customers.models import Identity
-from unidesk.customers.services import customer_for_identity
+from unidesk.customers.selectors import identities_found
+from unidesk.customers.services import LOOK_UP, NotLookedUp, customer_for_identity
 from unidesk.tickets.attachments import attachment_record_missing, files_removed_on_error
 from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
 from unidesk.tickets.services import (
@@ -54,6 +60,73 @@ class IngestResult:
     duplicate: bool = False
 
 
+@dataclass
+class _BatchLookups:
+    """What ``ingest`` would look up for each message, looked up once for a batch inside its
+    transaction (``batch_lookups``) and kept current as the batch stores messages and opens
+    tickets. Keys hold database spellings: ids cut to their column, normalised identities."""
+
+    absent: set[tuple[int, str]] = field(default_factory=set)
+    identities: dict[tuple[str, str], Identity | None] = field(default_factory=dict)
+    threads: dict[tuple[int, str], Ticket | None] = field(default_factory=dict)
+    default_group: list[Group | None] = field(default_factory=list)
+
+
+_lookups: ContextVar[_BatchLookups | None] = ContextVar("ingest_lookups", default=None)
+
+
+@contextmanager
+def batch_lookups(items: list[tuple[ChannelAccount, InboundMessage]]) -> Iterator[None]:
+    """Inside the block — which must run inside the batch's transaction, so no other
+    writer changes what was read — ``ingest`` of these messages answers from a few queries
+    made for all of them instead of several per message."""
+    lookups = _BatchLookups()
+    ids_by_account: dict[int, set[str]] = {}
+    keys_by_account: dict[int, set[str]] = {}
+    for account, inbound in items:
+        ids_by_account.setdefault(account.pk, set()).add(inbound.external_id[:255])
+        if inbound.thread_key:
+            keys_by_account.setdefault(account.pk, set()).add(inbound.thread_key[:255])
+    for account_id, ids in ids_by_account.items():
+        stored = set(
+            Message.objects.with_external_id(account_id, *ids)
+            .order_by()
+            .values_list("external_id", flat=True)
+        )
+        lookups.absent |= {(account_id, external_id) for external_id in ids - stored}
+    lookups.identities = identities_found(
+        (inbound.identity.kind, inbound.identity.value) for _, inbound in items
+    )
+    for account_id, keys in keys_by_account.items():
+        lookups.threads.update(_latest_tickets(account_id, keys))
+    token = _lookups.set(lookups)
+    try:
+        yield
+    finally:
+        _lookups.reset(token)
+
+
+def batch_lookups_forget() -> None:
+    """After a failed message: what it changed was rolled back, so the rest of the batch
+    looks things up one by one again."""
+    _lookups.set(None)
+
+
+def _latest_tickets(account_id: int, keys: set[str]) -> dict[tuple[int, str], Ticket | None]:
+    latest: dict[str, tuple[datetime, int]] = {}
+    for key, ticket_id, created_at in Ticket.objects.filter(
+        channel_account_id=account_id, thread_key__in=keys
+    ).values_list("thread_key", "id", "created_at"):
+        if key not in latest or (created_at, ticket_id) > latest[key]:
+            latest[key] = (created_at, ticket_id)
+    found: dict[tuple[int, str], Ticket | None] = {(account_id, key): None for key in keys}
+    if latest:
+        chosen = [ticket_id for _, ticket_id in latest.values()]
+        for ticket in Ticket.objects.select_for_update().filter(pk__in=chosen):
+            found[(account_id, ticket.thread_key)] = ticket
+    return found
+
+
 def ingest(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
     if not inbound.external_id:
         raise ValidationFailed("external_id is required.", fields={"external_id": "required"})
@@ -62,13 +135,16 @@ def ingest(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
         return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
     try:
         with files_removed_on_error(), transaction.atomic():
-            return _ingest_new(account, inbound)
+            result = _ingest_new(account, inbound)
     except IntegrityError:
+        batch_lookups_forget()
         # Another delivery of the same message committed first.
         existing = _stored(account, inbound.external_id)
         if existing is None:
             raise
         return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+    _remember(account, inbound, result)
+    return result
 
 
 def ingest_events(account: ChannelAccount, events: list[InboundEvent]) -> list[IngestResult]:
@@ -179,17 +255,63 @@ def _record_missing(message: Message, attachments: tuple[InboundAttachment, ...]
             )
 
 
+def _remember(account: ChannelAccount, inbound: InboundMessage, result: IngestResult) -> None:
+    """Keep the batch's lookups current after a message was stored."""
+    lookups = _lookups.get()
+    if lookups is None:
+        return
+    lookups.absent.discard((account.pk, inbound.external_id[:255]))
+    identity = result.ticket.requester_identity if result.created_ticket else None
+    if identity is not None:
+        lookups.identities[(identity.kind, identity.value)] = identity
+    if inbound.thread_key and result.created_ticket:
+        lookups.threads[(account.pk, inbound.thread_key[:255])] = result.ticket
+
+
 def _stored(account: ChannelAccount, external_id: str) -> Message | None:
-    return (
-        Message.objects.select_related("ticket")
-        .filter(channel_account=account, external_id=external_id[:255])
-        .first()
+    lookups = _lookups.get()
+    if lookups is not None and (account.pk, external_id[:255]) in lookups.absent:
+        return None
+    # Asked for every message and almost always answered "no": the cheapest query first.
+    found = (
+        Message.objects.with_external_id(account.pk, external_id)
+        .order_by()
+        .values_list("pk", flat=True)[:1]
     )
+    pk = next(iter(found), None)
+    if pk is None:
+        return None
+    return Message.objects.select_related("ticket").get(pk=pk)
+
+
+def _known_identity(inbound: InboundMessage) -> Identity | NotLookedUp | None:
+    lookups = _lookups.get()
+    if lookups is None:
+        return LOOK_UP
+    try:
+        value = normalize_identity(inbound.identity.kind, inbound.identity.value)
+    except ValidationFailed:
+        return LOOK_UP
+    return lookups.identities.get((inbound.identity.kind, value), LOOK_UP)
+
+
+def _group_for(account: ChannelAccount) -> Group | None:
+    if account.group is not None:
+        return account.group
+    lookups = _lookups.get()
+    if lookups is None:
+        return default_group()
+    if not lookups.default_group:
+        lookups.default_group.append(default_group())
+    return lookups.default_group[0]
 
 
 def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
     identified = customer_for_identity(
-        kind=inbound.identity.kind, value=inbound.identity.value, name=inbound.name
+        kind=inbound.identity.kind,
+        value=inbound.identity.value,
+        name=inbound.name,
+        known=_known_identity(inbound),
     )
     customer = identified.customer
     ticket = _thread(account, inbound)
@@ -203,8 +325,9 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
             channel_account_id=account.pk,
             channel=account.kind,
             thread_key=inbound.thread_key,
-            group=account.group or default_group(),
+            group=_group_for(account),
             is_public=inbound.is_public,
+            customer_message_at=clock.now(),
         )
     kept = [a for a in inbound.attachments if a.data is not None and not a.error]
     message = message_add_inbound(
@@ -228,6 +351,7 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
             for a in kept
         ],
         reopen=not inbound.auto_reply,
+        fresh_ticket=created,
     )
     for missing in inbound.attachments:
         if missing.data is None or missing.error:
@@ -259,24 +383,24 @@ def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
     candidate: Ticket | None = None
     if inbound.references:
         earlier = (
-            Message.objects.filter(
-                channel_account=account, external_id__in=list(inbound.references)[-100:]
-            )
+            Message.objects.with_external_id(account.pk, *list(inbound.references)[-100:])
             .order_by("-created_at")
             .values_list("ticket_id", flat=True)
             .first()
         )
         if earlier is not None:
             candidate = Ticket.objects.select_for_update().filter(pk=earlier).first()
-    if candidate is None and inbound.thread_key:
-        latest = (
-            Ticket.objects.filter(channel_account=account, thread_key=inbound.thread_key[:255])
-            .order_by("-created_at")
-            .values_list("id", flat=True)
+    lookups = _lookups.get()
+    thread = (account.pk, inbound.thread_key[:255])
+    if candidate is None and lookups is not None and thread in lookups.threads:
+        candidate = lookups.threads[thread]
+    elif candidate is None and inbound.thread_key:
+        candidate = (
+            Ticket.objects.select_for_update()
+            .filter(channel_account=account, thread_key=inbound.thread_key[:255])
+            .order_by("-created_at", "-id")
             .first()
         )
-        if latest is not None:
-            candidate = Ticket.objects.select_for_update().filter(pk=latest).first()
     if candidate is None or not _accepts_reply(account, candidate):
         return None
     return candidate
@@ -329,9 +453,8 @@ def apply_delivery_update(account: ChannelAccount, update: DeliveryUpdate) -> bo
     with transaction.atomic():
         message = (
             Message.objects.select_for_update()
-            .filter(
-                channel_account=account, external_id=update.external_id, direction=Direction.OUT
-            )
+            .with_external_id(account.pk, update.external_id)
+            .filter(direction=Direction.OUT)
             .first()
         )
         if message is None:

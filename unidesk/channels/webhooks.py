@@ -360,7 +360,7 @@ def _handler(event: InboundEvent) -> Handler:
 
 
 def _already_stored(account: ChannelAccount, external_id: str) -> bool:
-    return Message.objects.filter(channel_account=account, external_id=external_id[:255]).exists()
+    return Message.objects.with_external_id(account.pk, external_id).exists()
 
 
 def _fetched(adapter: ChannelAdapter, inbound: InboundMessage, final: bool) -> InboundMessage:

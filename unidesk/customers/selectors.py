@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
 
+from django.db.models import Q, QuerySet
+
+from unidesk.core.errors import ValidationFailed
+from unidesk.customers.identities import normalize_identity
 from unidesk.customers.models import Customer, Identity
 
 
@@ -14,3 +18,24 @@ def customer_by_identity(kind: str, value: str) -> Customer | None:
 
 def customers_with_identities() -> QuerySet[Customer]:
     return Customer.objects.filter(merged_into=None).prefetch_related("identities")
+
+
+def identities_found(refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Identity | None]:
+    """Many identities in one query: for each usable (kind, value) its normalised key and
+    the stored identity with its customer, or None when nobody has it yet. Values that
+    cannot be an identity are left out (the caller meets the error one by one)."""
+    keys: set[tuple[str, str]] = set()
+    for kind, value in refs:
+        try:
+            keys.add((kind, normalize_identity(kind, value)))
+        except ValidationFailed:
+            continue
+    found: dict[tuple[str, str], Identity | None] = dict.fromkeys(keys)
+    if not keys:
+        return found
+    wanted = Q()
+    for kind in {kind for kind, _ in keys}:
+        wanted |= Q(kind=kind, value__in=[value for k, value in keys if k == kind])
+    for identity in Identity.objects.select_related("customer").filter(wanted):
+        found[(identity.kind, identity.value)] = identity
+    return found

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 from django.db import IntegrityError, transaction
 
@@ -21,14 +22,31 @@ class IdentifiedCustomer:
     created: bool
 
 
-def customer_for_identity(*, kind: str, value: str, name: str = "") -> IdentifiedCustomer:
+class NotLookedUp:
+    """``customer_for_identity`` looks the identity up itself."""
+
+
+LOOK_UP: Final = NotLookedUp()
+
+
+def customer_for_identity(
+    *, kind: str, value: str, name: str = "", known: Identity | NotLookedUp | None = LOOK_UP
+) -> IdentifiedCustomer:
     """Find the customer who owns this identity, or create both.
+
+    ``known`` is the answer of a lookup already made in this transaction for many messages
+    at once (``customers.selectors.identities_found``): the identity, or None for nobody.
 
     Safe under concurrency: two deliveries racing to create the same identity end with one
     customer (the loser of the unique constraint reads the winner's row)."""
     value = normalize_identity(kind, value)
     name = one_line(name, 200)
-    identity = Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+    if isinstance(known, NotLookedUp):
+        identity = (
+            Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
+        )
+    else:
+        identity = known
     if identity is not None:
         customer = identity.customer
         if name and not customer.name:

@@ -56,6 +56,7 @@ def files_removed_on_error() -> Iterator[None]:
     """Delete files stored inside the block if the block fails, so a rolled-back
     transaction leaves no orphan files behind."""
     stored: list[str] = []
+    outer = _pending_files.get(None)
     token = _pending_files.set(stored)
     try:
         yield
@@ -63,6 +64,11 @@ def files_removed_on_error() -> Iterator[None]:
         for name in stored:
             default_storage.delete(name)
         raise
+    else:
+        # Nested blocks (one message of a batch) hand their files to the enclosing block,
+        # whose transaction may still roll back.
+        if outer is not None:
+            outer.extend(stored)
     finally:
         _pending_files.reset(token)
 

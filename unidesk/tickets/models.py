@@ -196,6 +196,20 @@ class Origin(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class MessageQuerySet(models.QuerySet["Message"]):
+    def with_external_id(self, channel_account_id: int, *external_ids: str) -> MessageQuerySet:
+        """Messages of one inbox by the platform's ids, through the idempotency index.
+
+        The index is partial (ids are unique only where one is set); SQLite uses a partial
+        index only when the query repeats its condition, and without it scans every
+        message of the inbox — so the condition is spelled out here."""
+        ids = [external_id[:255] for external_id in external_ids]
+        found = self.filter(channel_account_id=channel_account_id).exclude(external_id="")
+        if len(ids) == 1:
+            return found.filter(external_id=ids[0])
+        return found.filter(external_id__in=ids)
+
+
 class Message(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=8, choices=Direction.choices)
@@ -223,6 +237,8 @@ class Message(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

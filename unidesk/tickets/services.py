@@ -139,9 +139,12 @@ def ticket_open(
     group: Group | None = None,
     is_public: bool = False,
     priority: int = Priority.NORMAL,
+    customer_message_at: datetime | None = None,
 ) -> Ticket:
-    """Create a ticket. Call inside a transaction."""
-    now = clock.now()
+    """Create a ticket. Call inside a transaction. ``customer_message_at``: the ticket is
+    opened by a customer's message written at that moment (see ``message_add_inbound``'s
+    ``fresh_ticket``)."""
+    now = customer_message_at or clock.now()
     ticket = Ticket.objects.create(
         number=next_ticket_number(),
         subject=one_line(subject, 300),
@@ -155,6 +158,7 @@ def ticket_open(
         priority=priority,
         created_at=now,
         updated_at=now,
+        last_customer_message_at=customer_message_at,
     )
     _record(ticket, actor, "created", "", ticket.reference)
     publish(TicketCreated(ticket_id=ticket.pk, actor=actor))
@@ -174,13 +178,18 @@ def message_add_inbound(
     attachments: Sequence[NewAttachment] = (),
     author_name: str = "",
     reopen: bool = True,
+    fresh_ticket: bool = False,
 ) -> Message:
     """Add a customer's message to ``ticket``. Call inside a transaction.
 
     A reply wakes the ticket up: solved becomes open again (counted as a reopen), pending
     and on-hold become open. ``reopen=False`` records the message without touching the
-    status (automatic replies such as vacation notices)."""
-    now = clock.now()
+    status (automatic replies such as vacation notices). ``fresh_ticket``: the ticket was
+    just opened for this message with ``ticket_open(customer_message_at=…)``, so its
+    timestamps are already this message's and need no second write."""
+    fresh = fresh_ticket and ticket.last_customer_message_at is not None
+    now = ticket.last_customer_message_at if fresh else clock.now()
+    assert now is not None
     plain, safe_html = _texts(text, html)
     actor = Actor.for_customer(customer)
     message = Message.objects.create(
@@ -199,7 +208,7 @@ def message_add_inbound(
         created_at=now,
     )
     _store_attachments(message, attachments)
-    changed = ["updated_at", "last_customer_message_at"]
+    changed = [] if fresh else ["updated_at", "last_customer_message_at"]
     ticket.updated_at = now
     ticket.last_customer_message_at = now
     changes: dict[str, Any] = {}
@@ -213,7 +222,8 @@ def message_add_inbound(
         changed.append("status")
         _record(ticket, actor, "status", old_status, Status.OPEN)
         changes["status"] = [old_status, Status.OPEN]
-    ticket.save(update_fields=changed)
+    if changed:
+        ticket.save(update_fields=changed)
     publish(MessageReceived(message_id=message.pk, ticket_id=ticket.pk, actor=actor))
     if changes:
         publish(TicketUpdated(ticket_id=ticket.pk, actor=actor, changes=changes))

@@ -3,18 +3,29 @@ platform's signature rather than an agent token."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pydantic
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Status
+from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
 from unidesk.api.schemas import ErrorOut, InboundAccepted
 from unidesk.channels import registry
 from unidesk.channels.api.adapter import ApiInboundPayload, to_inbound
 from unidesk.channels.base import WebhookRequest
-from unidesk.channels.ingest import ingest
-from unidesk.channels.selectors import active_channel
+from unidesk.channels.ingest import IngestResult, ingest
+from unidesk.channels.ingest_group import ingest_group
+from unidesk.channels.models import ChannelAccount
+from unidesk.channels.selectors import (
+    active_channel,
+    active_channel_for_webhook,
+    remembered_channel,
+)
 from unidesk.channels.webhooks import webhook_receive
 
 router = Router(tags=["inbound"])
@@ -60,13 +71,59 @@ def api_channel_message(
     `external_id` answers 200 with the stored message and creates nothing."""
     account = request.channel_account  # type: ignore[attr-defined]
     result = ingest(account, to_inbound(payload))
+    return Status(*accepted(result))
+
+
+def accepted(result: IngestResult) -> tuple[int, dict[str, Any]]:
     body = {
         "message_id": result.message.pk,
         "ticket_id": result.ticket.pk,
         "ticket_number": result.ticket.number,
         "duplicate": result.duplicate,
     }
-    return Status(200 if result.duplicate else 201, body)
+    return 200 if result.duplicate else 201, body
+
+
+async def api_channel_message_async(
+    *, key: str, request: WebhookRequest
+) -> tuple[int, dict[str, Any]]:
+    """``api_channel_message`` for the server's lane (``unidesk.api.webhook_lane``): the
+    same checks in the same order with the same errors, the channel remembered for a few
+    seconds, and the message ingested with the others arriving at the same time
+    (``channels.ingest_group``). Raises what the route's handlers turn into error bodies."""
+    account = remembered_channel(kind="api", key=key)
+    if account is None:
+        account = await sync_to_async(_channel_in_thread, thread_sensitive=False)(key)
+    registry.adapter_for(account).verify(request)
+    payload = _payload_of(request.body)
+    result = await ingest_group().ingest(account, lambda: to_inbound(payload))
+    return accepted(result)
+
+
+def _channel_in_thread(key: str) -> ChannelAccount:
+    close_old_connections()
+    try:
+        return active_channel_for_webhook(kind="api", key=key)
+    finally:
+        close_old_connections()
+
+
+def _payload_of(body: bytes) -> ApiInboundPayload:
+    """Validate as the route's ninja schema does, raising ninja's own errors."""
+    if not body:
+        raise ValidationError([{"loc": ("body", "payload"), "msg": "Field required"}])
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise HttpError(400, "Cannot parse request body") from exc
+    try:
+        return ApiInboundPayload.model_validate(data)
+    except pydantic.ValidationError as exc:
+        errors = [
+            {**error, "loc": ("body", "payload", *error["loc"])}
+            for error in exc.errors(include_url=False)
+        ]
+        raise ValidationError(errors) from None
 
 
 @router.api_operation(
