@@ -131,6 +131,12 @@ class Ticket(models.Model):
                 fields=["channel_account", "thread_key", "-created_at"], name="ticket_thread"
             ),
             models.Index(fields=["created_at"], name="ticket_created"),
+            # The unassigned views and their counts: small, since most tickets have someone.
+            models.Index(
+                fields=["group", "status"],
+                condition=models.Q(assignee__isnull=True),
+                name="ticket_unassigned",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from unidesk.core.pagination import Page
 from unidesk.customers.models import Customer, Identity
 from unidesk.tickets.models import Tag, Ticket
 from unidesk.tickets.selectors import (
+    COUNT_CAP,
     ParallelConversation,
     TicketFilters,
     TimelineEntry,
@@ -36,6 +37,10 @@ class InboxView:
     key: str
     label: str
     unsolved: int
+
+    @property
+    def unsolved_shown(self) -> str:
+        return f"{COUNT_CAP}+" if self.unsolved >= COUNT_CAP else str(self.unsolved)
 
 
 def inbox_views(agent: Agent) -> list[InboxView]:
