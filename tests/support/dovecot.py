@@ -119,7 +119,8 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
     )
     if as_root:
         shutil.chown(root / "mail", user=mail_user, group=mail_user)
-        os.chmod(root, 0o755)
+        # Dovecot's own users must reach the maildirs below the temporary directory.
+        os.chmod(root, 0o755)  # noqa: S103
     port = free_port()
     config = root / "dovecot.conf"
     config.write_text(
@@ -130,7 +131,7 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
             mail_group=mail_user,
             login_user="dovenull" if as_root else me,
             internal_user="dovecot" if as_root else me,
-        )  # fmt: skip
+        )
     )
     process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)  # fmt: skip
