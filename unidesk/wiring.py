@@ -18,9 +18,14 @@ def connect() -> None:
     _connected = True
 
     from unidesk.channels import outbox, webhooks
+    from unidesk.channels.email import acknowledgement as email_acknowledgement
     from unidesk.channels.email import imap as email_imap
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
+    from unidesk.core.events import subscribe
+    from unidesk.tickets.events import TicketCreated
+
+    subscribe(TicketCreated, email_acknowledgement.on_ticket_created)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

@@ -36,7 +36,7 @@ def conversation(account, run_tasks, **mail) -> Ticket:
 
 
 def test_an_agent_reply_arrives_as_a_threaded_email(sink, run_tasks, anna) -> None:
-    account = mailbox(**sink.settings, reply_to="help@shop.example")
+    account = mailbox(**sink.settings, acknowledge="off", reply_to="help@shop.example")
     ticket = conversation(account, run_tasks)
     reply = reply_send(
         ticket=ticket, author=anna, text="Your parcel left the warehouse today.",
@@ -70,7 +70,7 @@ def test_an_agent_reply_arrives_as_a_threaded_email(sink, run_tasks, anna) -> No
 
 
 def test_copies_go_in_cc_and_blind_copies_only_in_the_envelope(sink, run_tasks, anna) -> None:
-    account = mailbox(**sink.settings)
+    account = mailbox(**sink.settings, acknowledge="off")
     ticket = conversation(account, run_tasks, cc="boss@client.example")
     auditor = customer_for_identity(kind="email", value="auditor@client.example").identity
     participant_add(ticket=ticket, identity=auditor, actor=Actor.system(),
@@ -92,7 +92,7 @@ def test_copies_go_in_cc_and_blind_copies_only_in_the_envelope(sink, run_tasks, 
 
 
 def test_the_subject_token_can_be_switched_off(sink, run_tasks, anna) -> None:
-    account = mailbox(**sink.settings, subject_token="off")
+    account = mailbox(**sink.settings, acknowledge="off", subject_token="off")
     ticket = conversation(account, run_tasks, subject="Re: Refund")
     reply_send(ticket=ticket, author=anna, text="Done.")
     run_tasks()
@@ -101,7 +101,7 @@ def test_the_subject_token_can_be_switched_off(sink, run_tasks, anna) -> None:
 
 
 def test_link_buttons_become_links(sink, run_tasks) -> None:
-    account = mailbox(**sink.settings)
+    account = mailbox(**sink.settings, acknowledge="off")
     ticket = conversation(account, run_tasks)
     queue_outbound(ticket, text="How did we do?", metadata={"buttons": [[
         {"text": "Great", "url": "https://desk.example/csat/abc?score=5"},
@@ -120,7 +120,7 @@ def test_link_buttons_become_links(sink, run_tasks) -> None:
 
 
 def test_a_temporary_failure_is_retried_with_the_same_message_id(sink, run_tasks, anna) -> None:
-    account = mailbox(**sink.settings)
+    account = mailbox(**sink.settings, acknowledge="off")
     ticket = conversation(account, run_tasks)
     sink.data_replies.append("451 4.3.0 Try again later")
     reply = reply_send(ticket=ticket, author=anna, text="Second try works.")
@@ -141,7 +141,7 @@ def test_a_temporary_failure_is_retried_with_the_same_message_id(sink, run_tasks
 
 
 def test_a_refused_recipient_fails_at_once_with_the_reason(sink, run_tasks, anna) -> None:
-    account = mailbox(**sink.settings)
+    account = mailbox(**sink.settings, acknowledge="off")
     ticket = conversation(account, run_tasks)
     sink.refuse["olga@client.example"] = "550 5.1.1 <olga@client.example>: User unknown"
     reply = reply_send(ticket=ticket, author=anna, text="Hello?")
@@ -156,7 +156,7 @@ def test_a_refused_recipient_fails_at_once_with_the_reason(sink, run_tasks, anna
 
 def test_a_wrong_smtp_password_fails_at_once(run_tasks, anna) -> None:
     with smtp_sink(user="desk", password="right") as sink:
-        account = mailbox(**{**sink.settings, "smtp_password": "wrong"})
+        account = mailbox(**{**sink.settings, "smtp_password": "wrong"}, acknowledge="off")
         ticket = conversation(account, run_tasks)
         reply = reply_send(ticket=ticket, author=anna, text="Hello?")
         run_tasks()
@@ -170,7 +170,7 @@ def test_a_wrong_smtp_password_fails_at_once(run_tasks, anna) -> None:
 
 def test_the_right_smtp_password_sends(run_tasks, anna) -> None:
     with smtp_sink(user="desk", password="right") as sink:
-        account = mailbox(**{**sink.settings, "smtp_password": "right"})
+        account = mailbox(**{**sink.settings, "smtp_password": "right"}, acknowledge="off")
         ticket = conversation(account, run_tasks)
         reply_send(ticket=ticket, author=anna, text="Hello!")
         run_tasks()
@@ -180,7 +180,9 @@ def test_the_right_smtp_password_sends(run_tasks, anna) -> None:
 
 
 def test_a_server_that_is_down_is_retried_later(run_tasks, anna) -> None:
-    account = mailbox(smtp_host="127.0.0.1", smtp_port=str(free_port()), smtp_security="none")
+    account = mailbox(
+        acknowledge="off", smtp_host="127.0.0.1", smtp_port=str(free_port()), smtp_security="none"
+    )
     ticket = conversation(account, run_tasks)
     reply = reply_send(ticket=ticket, author=anna, text="Anyone there?")
     run_tasks()
