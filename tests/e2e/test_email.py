@@ -90,8 +90,8 @@ def test_imap_in_smtp_out_and_the_answer_threads_back(tmp_path: Path, dovecot: D
         assert str(acknowledgement["Auto-Submitted"]) == "auto-replied"
         assert f"#{ticket['number']}" in acknowledgement.get_body(("plain",)).get_content()
 
-        reply = api.post(f"/api/v1/tickets/{ticket['id']}/messages",
-                         json={"text": "It left the warehouse today.", "kind": "reply"})  # fmt: skip
+        body = {"text": "It left the warehouse today.", "kind": "reply"}
+        reply = api.post(f"/api/v1/tickets/{ticket['id']}/messages", json=body)
         assert reply.status_code == 201
         assert customer_server.wait_for(2, timeout=40)
         answer = customer_server.received[1].message
