@@ -15,8 +15,9 @@ from tests.channels.support import queue_outbound
 from tests.support.server import free_port
 from tests.support.smtp import smtp_sink
 from unidesk.channels.models import Delivery
-from unidesk.channels.services import reply_send
+from unidesk.channels.services import channel_connect, reply_send
 from unidesk.core.actor import Actor
+from unidesk.core.errors import ValidationFailed
 from unidesk.customers.services import customer_for_identity
 from unidesk.tickets.models import Message, ParticipantRole, Ticket
 from unidesk.tickets.services import NewAttachment, participant_add, ticket_update
@@ -191,3 +192,12 @@ def test_a_server_that_is_down_is_retried_later(run_tasks, anna) -> None:
     assert reply.delivery_status == "queued"
     assert "Could not talk to the SMTP server 127.0.0.1" in reply.delivery_error
     assert Message.objects.filter(pk=reply.pk, delivery_status="failed").count() == 0
+
+
+def test_connect_checks_the_smtp_login_and_says_why_it_fails(run_tasks) -> None:
+    with smtp_sink(user="desk", password="right") as sink:
+        good = mailbox(**{**sink.settings, "smtp_password": "right"})
+        assert "SMTP login to 127.0.0.1 works" in channel_connect(account=good)
+        bad = mailbox(**{**sink.settings, "smtp_password": "wrong"}, address="b@shop.example")
+        with pytest.raises(ValidationFailed, match="SMTP"):
+            channel_connect(account=bad)

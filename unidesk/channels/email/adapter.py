@@ -298,7 +298,7 @@ class EmailAdapter(ChannelAdapter):
 
     def connect(self) -> str:
         """Check that the SMTP (and IMAP, when set) logins work."""
-        from unidesk.channels.email.imap import check_login
+        from unidesk.channels.email.imap import ImapSetupError, check_login
 
         done = []
         if self.config.setting("smtp_host"):
@@ -309,7 +309,10 @@ class EmailAdapter(ChannelAdapter):
                 raise PermanentError(f"SMTP: {exc}") from None
             done.append(f"SMTP login to {self.config.setting('smtp_host')} works")
         if self.config.setting("imap_host"):
-            done.append(check_login(self.config))
+            try:
+                done.append(check_login(self.config))
+            except ImapSetupError as exc:
+                raise PermanentError(str(exc)) from None
         return "; ".join(done) or "Nothing to check: set smtp_host and imap_host."
 
 
