@@ -39,7 +39,14 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 def on_ticket_created(event: TicketCreated) -> None:
     """Inline subscriber (after commit): queue the acknowledgement of a new email ticket.
     Inline, so tickets of other channels cost one indexed lookup rather than a task."""
-    if Ticket.objects.filter(pk=event.ticket_id, channel="email").exists():
+    settings_of_channel = (
+        Ticket.objects.filter(pk=event.ticket_id, channel="email")
+        .values_list("channel_account__settings", flat=True)
+        .first()
+    )
+    if settings_of_channel is None:
+        return
+    if flag(str(settings_of_channel.get("acknowledge", "")), True):
         with transaction.atomic():
             tasks.enqueue(acknowledge_task, event.ticket_id)
 

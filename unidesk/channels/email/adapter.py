@@ -196,6 +196,8 @@ class EmailAdapter(ChannelAdapter):
         """Other mailboxes of this desk are not customers to copy replies to."""
         from unidesk.channels.email.mailboxes import desk_addresses
 
+        if not inbound.cc:
+            return inbound
         ours = desk_addresses()
         cc = tuple(ref for ref in inbound.cc if ref.value not in ours)
         return replace(inbound, cc=cc) if cc != inbound.cc else inbound

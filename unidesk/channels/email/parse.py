@@ -17,8 +17,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from email import policy
-from email.message import Message
+from email.headerregistry import BaseHeader, HeaderRegistry
+from email.message import EmailMessage, Message
 from email.parser import BytesHeaderParser, BytesParser
+from email.policy import EmailPolicy
 from email.utils import parsedate_to_datetime
 
 from unidesk.channels.email.bounces import Bounce, parse_bounce
@@ -39,8 +41,29 @@ MAX_PARTS = 500
 MAX_DEPTH = 60
 TICKET_TOKEN = re.compile(r"\[#(\d{1,12})\]")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-_PARSER = BytesParser(policy=policy.default)
-_HEADER_PARSER = BytesHeaderParser(policy=policy.default)
+
+
+class _RememberedHeaders(HeaderRegistry):
+    """``policy.default``'s header registry, remembering what it parsed for one message:
+    the standard library parses a header again on every access (a part's Content-Type is
+    read a dozen times while walking the message), which was over half of the parsing
+    time. Header objects are immutable strings, so handing out the same one is safe."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed: dict[tuple[str, str], BaseHeader] = {}
+
+    def __call__(self, name: str, value: str) -> BaseHeader:
+        key = (name, value)
+        found = self.parsed.get(key)
+        if found is None:
+            found = self.parsed[key] = super().__call__(name, value)
+        return found
+
+
+def _policy() -> EmailPolicy[EmailMessage]:
+    """``policy.default`` with a header registry of its own (one per message parsed)."""
+    return policy.default.clone(header_factory=_RememberedHeaders())
 
 
 @dataclass(frozen=True)
@@ -89,11 +112,11 @@ def parse_mail(raw: bytes) -> ParsedMail:
     sender and no body, whatever else; everything else parses."""
     raw = raw.replace(b"\x00", b"")
     try:
-        message = _PARSER.parsebytes(raw)
+        message = BytesParser(policy=_policy()).parsebytes(raw)
     except RecursionError:
         # Nesting deeper than the parser can follow: keep the headers, and the whole
         # message as a file the agent can open.
-        message = _HEADER_PARSER.parsebytes(raw)
+        message = BytesHeaderParser(policy=_policy()).parsebytes(raw)
         message.set_payload("")
         body = _Body()
         body.files.append(MailFile("message.eml", "message/rfc822", raw))

@@ -10,12 +10,14 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from unidesk.channels.models import ChannelAccount, InboundRecord
-from unidesk.channels.webhooks import inbound_drain, inbound_store
+from unidesk.channels.webhooks import inbound_drain, inbound_store, inbound_store_many
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
 from unidesk.customers.services import customer_for_identity
 from unidesk.tickets.models import ParticipantRole, Ticket, TicketParticipant
 from unidesk.tickets.services import participant_add, participant_remove
+
+STORE_BATCH = 200
 
 
 def raw_delivery_id(raw: bytes) -> str:
@@ -45,11 +47,17 @@ class TakenIn:
 def mail_ingest_now(*, account: ChannelAccount, raws: list[bytes]) -> list[TakenIn]:
     """Store raw messages, then process the mailbox's waiting messages at once (the CLI):
     the same steps as mail arriving by any other way, without waiting for a worker."""
+    if account.kind != "email":
+        raise ValidationFailed(
+            _("%(name)s is not an email channel.") % {"name": account.name},
+            fields={"mailbox": "not_email"},
+        )
     ids = [raw_delivery_id(raw) for raw in raws]
-    stored = [
-        mail_store(account=account, raw=raw, delivery_id=delivery_id)
-        for raw, delivery_id in zip(raws, ids, strict=True)
-    ]
+    items = [(account.pk, d, raw) for d, raw in zip(ids, raws, strict=True)]
+    stored: list[bool] = []
+    for start in range(0, len(items), STORE_BATCH):
+        # A batch per transaction, as the server stores webhooks arriving together.
+        stored += inbound_store_many(items[start : start + STORE_BATCH])
     inbound_drain(account.pk, budget_seconds=24 * 3600)
     outcome = {
         delivery_id: (state, error)
