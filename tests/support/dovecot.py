@@ -18,6 +18,7 @@ from pathlib import Path
 from imapclient import IMAPClient
 
 from tests.support.server import free_port
+from tests.support.tls import Certificates
 
 PASSWORD = "imap-secret-password"
 USERS = 500
@@ -29,7 +30,7 @@ log_path = {root}/dovecot.log
 info_log_path = {root}/dovecot.log
 protocols = imap
 listen = 127.0.0.1
-ssl = no
+{ssl}
 disable_plaintext_auth = no
 auth_mechanisms = plain login
 mail_location = maildir:{root}/mail/%u
@@ -52,7 +53,8 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {ssl_port}
   }}
 }}
 service anvil {{
@@ -73,6 +75,8 @@ class Dovecot:
     port: int
     root: Path
     users: int = 0
+    # IMAP over SSL, when started with certificates (STARTTLS is then offered on ``port``).
+    ssl_port: int = 0
 
     def new_user(self) -> str:
         """A fresh, empty mailbox (the password file lists ``USERS`` of them from the start:
@@ -107,7 +111,7 @@ def available() -> bool:
 
 
 @contextmanager
-def running_dovecot(root: Path) -> Iterator[Dovecot]:
+def running_dovecot(root: Path, certificates: Certificates | None = None) -> Iterator[Dovecot]:
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     as_root = os.geteuid() == 0
     me = pwd.getpwuid(os.geteuid()).pw_name
@@ -122,11 +126,19 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
         # Dovecot's own users must reach the maildirs below the temporary directory.
         os.chmod(root, 0o755)  # noqa: S103
     port = free_port()
+    ssl_port = free_port() if certificates else 0
+    tls = (
+        f"ssl = yes\nssl_cert = <{certificates.cert_file}\nssl_key = <{certificates.key_file}"
+        if certificates
+        else "ssl = no"
+    )
     config = root / "dovecot.conf"
     config.write_text(
         _CONFIG.format(
             root=root,
             port=port,
+            ssl_port=ssl_port,
+            ssl=tls,
             mail_user=mail_user,
             mail_group=mail_user,
             login_user="dovenull" if as_root else me,
@@ -135,7 +147,7 @@ def running_dovecot(root: Path) -> Iterator[Dovecot]:
     )
     process = subprocess.Popen([binary, "-F", "-c", str(config)], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT)  # fmt: skip
-    server = Dovecot(host="127.0.0.1", port=port, root=root)
+    server = Dovecot(host="127.0.0.1", port=port, root=root, ssl_port=ssl_port)
     try:
         _wait_listening(port, process, server)
         yield server

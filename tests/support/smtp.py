@@ -3,6 +3,7 @@ told to refuse recipients, fail temporarily, or refuse a login."""
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,7 +84,10 @@ class _Handler:
 
 
 @contextmanager
-def smtp_sink(*, user: str = "", password: str = "") -> Iterator[SmtpSink]:
+def smtp_sink(
+    *, user: str = "", password: str = "", starttls: ssl.SSLContext | None = None,
+    implicit_tls: ssl.SSLContext | None = None,
+) -> Iterator[SmtpSink]:  # fmt: skip
     sink = SmtpSink(host="127.0.0.1", port=free_port(), user=user, password=password)
 
     def authenticate(server: Any, session: Any, envelope: Any, mechanism: str,
@@ -98,6 +102,10 @@ def smtp_sink(*, user: str = "", password: str = "") -> Iterator[SmtpSink]:
     options: dict[str, Any] = {}
     if user:
         options = {"authenticator": authenticate, "auth_require_tls": False}
+    if starttls is not None:
+        options |= {"tls_context": starttls, "require_starttls": True}
+    if implicit_tls is not None:
+        options |= {"ssl_context": implicit_tls}
     controller = Controller(_Handler(sink), hostname=sink.host, port=sink.port, **options)
     controller.start()
     try:

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from unidesk.channels.base import (
     ChannelAdapter,
+    ChannelConfig,
     DeliveryResult,
     DeliveryUpdate,
     IdentityRef,
@@ -69,7 +70,7 @@ class EmailAdapter(ChannelAdapter):
             "imap_host", "imap_port", "imap_security", "imap_user", "imap_password",
             "imap_folder", "imap_after", "imap_move_to", "imap_idle", "poll_interval",
             "smtp_host", "smtp_port", "smtp_security", "smtp_user", "smtp_password",
-            "smtp_timeout",
+            "smtp_timeout", "tls_ca_file",
             "acknowledge", "acknowledge_language", "acknowledge_template_en",
             "acknowledge_template_ru", "autoreply_limit_per_hour",
         }
@@ -283,7 +284,7 @@ class EmailAdapter(ChannelAdapter):
         timeout = float(
             self.config.setting("smtp_timeout") or settings.UNIDESK["DELIVERY_TIMEOUT_SECONDS"]
         )
-        context = ssl.create_default_context()
+        context = tls_context(self.config)
         default_port = {"ssl": 465, "starttls": 587}.get(security, 25)
         port = int(self.config.setting("smtp_port") or default_port)
         smtp: smtplib.SMTP
@@ -316,6 +317,12 @@ class EmailAdapter(ChannelAdapter):
             except ImapSetupError as exc:
                 raise PermanentError(str(exc)) from None
         return "; ".join(done) or "Nothing to check: set smtp_host and imap_host."
+
+
+def tls_context(config: ChannelConfig) -> ssl.SSLContext:
+    """Certificates are always checked; ``tls_ca_file`` names the authority of servers
+    with a certificate of their own (an Exchange with the company's CA)."""
+    return ssl.create_default_context(cafile=config.setting("tls_ca_file") or None)
 
 
 def _metadata(parsed: ParsedMail) -> dict[str, object]:

@@ -36,7 +36,7 @@ from imapclient.exceptions import IMAPClientError, LoginError
 
 from unidesk.channels import leases, registry
 from unidesk.channels.base import ChannelConfig
-from unidesk.channels.email.adapter import EmailAdapter, flag
+from unidesk.channels.email.adapter import EmailAdapter, flag, tls_context
 from unidesk.channels.models import ChannelAccount, ChannelLease
 from unidesk.channels.webhooks import inbound_store
 
@@ -83,7 +83,7 @@ def connected(config: ChannelConfig, *, timeout: float = TIMEOUT_SECONDS) -> Ite
     host = config.setting("imap_host")
     security = config.setting("imap_security", "ssl").lower()
     port = int(config.setting("imap_port") or (993 if security == "ssl" else 143))
-    context = ssl.create_default_context()
+    context = tls_context(config)
     client = IMAPClient(host, port=port, ssl=security == "ssl", ssl_context=context,
                         timeout=timeout)  # fmt: skip
     try:
