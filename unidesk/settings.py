@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "unidesk.tickets",
     "unidesk.channels",
     "unidesk.channels.api",
+    "unidesk.channels.email",
     "unidesk.channels.telegram",
     "unidesk.channels.whatsapp",
     "unidesk.channels.vk",

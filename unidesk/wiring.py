@@ -18,13 +18,20 @@ def connect() -> None:
     _connected = True
 
     from unidesk.channels import outbox, webhooks
+    from unidesk.channels.email import acknowledgement as email_acknowledgement
+    from unidesk.channels.email import imap as email_imap
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
+    from unidesk.core.events import subscribe
+    from unidesk.tickets.events import TicketCreated
+
+    subscribe(TicketCreated, email_acknowledgement.on_ticket_created)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)
     worker.periodic("webhooks.prune", 3600, webhooks.prune)
     worker.periodic("telegram.poll", 1, telegram_polling.poll_all)
+    worker.periodic("email.imap", 5, email_imap.fetch_due)
     worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
     worker.periodic(
         "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))

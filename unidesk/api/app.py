@@ -15,6 +15,7 @@ from unidesk.api.errors import error_response, pydantic_fields
 from unidesk.api.routers import (
     attachments,
     conversations,
+    copies,
     customers,
     directory,
     inbound,
@@ -38,6 +39,7 @@ api = NinjaAPI(
 
 api.add_router("/tickets", tickets.router)
 api.add_router("/tickets", conversations.router)
+api.add_router("/tickets", copies.router)
 api.add_router("/customers", customers.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/channels", inbound.router)

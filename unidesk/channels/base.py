@@ -93,6 +93,9 @@ class InboundMessage:
     # An automatic message (vacation notice…): kept on the ticket, does not reopen it.
     auto_reply: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # A ticket number the sender quoted (email's "[#1234]" subject token). It continues
+    # that ticket only when the sender already takes part in it, after references.
+    ticket_number: int | None = None
 
 
 @dataclass(frozen=True)

@@ -38,7 +38,14 @@ from unidesk.customers.models import Identity
 from unidesk.customers.selectors import identities_found
 from unidesk.customers.services import LOOK_UP, NotLookedUp, customer_for_identity
 from unidesk.tickets.attachments import attachment_record_missing, files_removed_on_error
-from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
+from unidesk.tickets.models import (
+    DeliveryStatus,
+    Direction,
+    Message,
+    Status,
+    Ticket,
+    TicketParticipant,
+)
 from unidesk.tickets.services import (
     NewAttachment,
     message_add_echo,
@@ -390,6 +397,10 @@ def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
         )
         if earlier is not None:
             candidate = Ticket.objects.select_for_update().filter(pk=earlier).first()
+    if candidate is None and inbound.ticket_number:
+        quoted = _quoted_ticket_of_participant(account, inbound)
+        if quoted is not None:
+            candidate = Ticket.objects.select_for_update().filter(pk=quoted).first()
     lookups = _lookups.get()
     thread = (account.pk, inbound.thread_key[:255])
     if candidate is None and lookups is not None and thread in lookups.threads:
@@ -404,6 +415,40 @@ def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
     if candidate is None or not _accepts_reply(account, candidate):
         return None
     return candidate
+
+
+def _quoted_ticket_of_participant(account: ChannelAccount, inbound: InboundMessage) -> int | None:
+    """The ticket (of this channel kind) whose number the sender quoted, when the sender is
+    its requester or one of its participants: a stranger quoting a number does not get
+    into someone else's ticket."""
+    if inbound.ticket_number is None:
+        return None
+    ticket = (
+        Ticket.objects.filter(number=inbound.ticket_number, channel=account.kind)
+        .values_list("id", "requester_id")
+        .first()
+    )
+    if ticket is None:
+        return None
+    ticket_id, requester_id = ticket
+    try:
+        value = normalize_identity(inbound.identity.kind, inbound.identity.value)
+    except ValidationFailed:
+        return None
+    sender = (
+        Identity.objects.filter(kind=inbound.identity.kind, value=value)
+        .values_list("id", "customer_id")
+        .first()
+    )
+    if sender is None:
+        return None
+    identity_id, customer_id = sender
+    if customer_id == requester_id:
+        return ticket_id
+    is_participant = TicketParticipant.objects.filter(
+        ticket_id=ticket_id, identity_id=identity_id
+    ).exists()
+    return ticket_id if is_participant else None
 
 
 def reopen_window(account: ChannelAccount) -> timedelta:

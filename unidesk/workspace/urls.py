@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import views
+from unidesk.workspace import email_views, views
 from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -34,6 +34,12 @@ urlpatterns = [
         "t/<int:number>/messages/<int:message_id>/retry/",
         views.message_retry,
         name="message-retry",
+    ),
+    path("t/<int:number>/copies/", email_views.copy_add_view, name="ticket-copy-add"),
+    path(
+        "t/<int:number>/copies/<int:participant_id>/remove/",
+        email_views.copy_remove_view,
+        name="ticket-copy-remove",
     ),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),

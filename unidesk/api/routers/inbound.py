@@ -126,6 +126,22 @@ def _payload_of(body: bytes) -> ApiInboundPayload:
         raise ValidationError(errors) from None
 
 
+@router.post(
+    "/email/{key}/raw",
+    auth=None,
+    response={200: Any, **ERRORS},
+    summary="Feed a raw email (message/rfc822) into a mailbox",
+)
+def email_raw(request: HttpRequest, key: str) -> HttpResponse:
+    """For mail providers' inbound routes: the body is the message exactly as received.
+    Authenticate with `Authorization: Bearer <mailbox secret>`, or sign the body:
+    `X-Unidesk-Signature: sha256=<hex HMAC-SHA256 of the body with the secret>`. The
+    message is stored before the answer and processed by a worker, so a 200 means it cannot
+    be lost; the same bytes again answer `{"ok": true, "duplicate": true}`."""
+    answer = webhook_receive(kind="email", key=key, request=webhook_request(request))
+    return HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)
+
+
 @router.api_operation(
     ["GET"], "/{kind}/{key}/webhook", auth=None, summary="Platform webhook handshake"
 )
