@@ -29,7 +29,10 @@ from unidesk.core.errors import NotFound, PayloadTooLarge
 
 logger = logging.getLogger("unidesk.api")
 
-_PATH = re.compile(r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/webhook/?$")
+# Platform webhooks, and raw email (a mailbox's webhook that carries a whole message).
+_PATH = re.compile(
+    r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/(?P<route>webhook|raw)/?$"
+)
 
 ASGIApp = Any
 
@@ -39,7 +42,11 @@ def webhook_lane(fallback: ASGIApp) -> ASGIApp:
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         match = _PATH.match(scope.get("path", "")) if scope.get("type") == "http" else None
-        if match is None or scope.get("method") != "POST":
+        if (
+            match is None
+            or scope.get("method") != "POST"
+            or (match["route"] == "raw" and match["kind"] != "email")
+        ):
             await fallback(scope, receive, send)
             return
         status, content_type, body = await _answer(scope, receive, match)
