@@ -8,9 +8,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.channels.email.support import customer_mail, mailbox
 from tests.support.dovecot import Dovecot, available, running_dovecot
@@ -173,3 +175,29 @@ def test_the_periodic_job_polls_when_due_and_idle_brings_mail_at_once(
     assert set(Message.objects.filter(direction="in").values_list("external_id", flat=True)) == {
         "before@client.example", "during-idle@client.example",
     }  # fmt: skip
+
+
+def test_a_server_without_idle_is_polled(run_tasks) -> None:
+    with (
+        tempfile.TemporaryDirectory(prefix="unidesk-dovecot-") as root,
+        running_dovecot(Path(root), idle=False) as plain,
+    ):
+        user = plain.new_user()
+        account = mailbox(**plain.settings(user), poll_interval="5")
+        plain.append(user, customer_mail(message_id="polled-1@client.example"))
+
+        assert imap.fetch_due() == 1
+        watcher = imap.watchers.threads[account.pk]
+        watcher.join(timeout=30)
+        assert not watcher.is_alive()  # nothing to watch: the server has no IDLE
+        assert account.pk in imap.watchers.without_idle
+        imap.fetch_due()
+        assert imap.watchers.threads[account.pk] is watcher  # not started again
+
+        plain.append(user, customer_mail(message_id="polled-2@client.example"))
+        ChannelLease.objects.filter(channel_account=account, name=imap.LANE).update(
+            updated_at=timezone.now() - timedelta(seconds=10)
+        )
+        assert imap.fetch_due() == 1  # the poll interval passed
+    run_tasks()
+    assert Message.objects.filter(direction="in").count() == 2
