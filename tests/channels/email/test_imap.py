@@ -18,6 +18,7 @@ from tests.channels.email.support import customer_mail, mailbox
 from tests.support.dovecot import Dovecot, available, running_dovecot
 from unidesk.channels import leases
 from unidesk.channels.email import imap
+from unidesk.channels.email.adapter import EmailAdapter
 from unidesk.channels.models import ChannelLease, InboundRecord
 from unidesk.tickets.models import Message, Ticket
 
@@ -201,3 +202,21 @@ def test_a_server_without_idle_is_polled(run_tasks) -> None:
         assert imap.fetch_due() == 1  # the poll interval passed
     run_tasks()
     assert Message.objects.filter(direction="in").count() == 2
+
+
+def test_a_message_too_large_to_take_is_announced_not_lost(
+    dovecot, user, run_tasks, monkeypatch
+) -> None:
+    monkeypatch.setattr(EmailAdapter, "max_webhook_bytes", 4096)
+    account = mailbox(**dovecot.settings(user), imap_idle="off")
+    dovecot.append(user, customer_mail(message_id="huge@client.example", subject="Scans",
+                                       text="x" * 20_000))  # fmt: skip
+
+    assert imap.fetch_once(account) == 1
+    run_tasks()
+
+    message = Message.objects.get(direction="in")
+    assert message.external_id == "huge@client.example"
+    assert message.ticket.subject == "Scans"
+    assert "more than unidesk takes" in message.text
+    assert "left in the mailbox" in message.text

@@ -302,3 +302,21 @@ def test_a_reply_after_the_reopen_window_starts_a_new_ticket(run_tasks) -> None:
         run_tasks()
 
     assert Ticket.objects.count() == 2
+
+
+def test_our_own_reply_arriving_back_in_the_mailbox_creates_nothing(run_tasks, sink) -> None:
+    account = mailbox(**sink.settings, acknowledge="off")
+    post_raw(account, customer_mail(cc=ADDRESS))
+    run_tasks()
+    ticket = Ticket.objects.get()
+    ours = reply(ticket, text="Answer to everyone.")
+    run_tasks()
+
+    # The customer's server copies our reply back to us (we were in copy).
+    post_raw(account, sink.received[0].data)
+    run_tasks()
+
+    assert Ticket.objects.count() == 1
+    assert list(ticket.messages.values_list("direction", flat=True)) == ["in", "out"]
+    ours.refresh_from_db()
+    assert ours.delivery_status == "sent"

@@ -221,7 +221,9 @@ class EmailAdapter(ChannelAdapter):
             sender_name=outbound.author_name
             or self.config.setting("from_name")
             or self.config.name,
-            reply_to=clean_email(self.config.setting("reply_to")),
+            # Answers come back to the mailbox even from clients that prefer the sender's
+            # address in some other header.
+            reply_to=clean_email(self.config.setting("reply_to")) or address,
             subject_token=flag(self.config.setting("subject_token"), True),
             automatic=automatic,
         )

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import close_old_connections
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -247,10 +249,10 @@ def _message_bytes(client: IMAPClient, uid: int, size: int, limit: int) -> bytes
         # Too large to keep whole: its headers and a note go in, the original stays in the
         # mailbox for someone to open there.
         header = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
-        note = (
-            f"This message is {size // (1024 * 1024)} MB, more than unidesk takes "
-            f"({limit // (1024 * 1024)} MB). It was left in the mailbox; open it there."
-        )
+        note = gettext(
+            "This message is %(size)s, more than unidesk takes (%(limit)s). It was left in "
+            "the mailbox; open it there."
+        ) % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         return _replace_body(header, note)
     data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
     raw = data.get(b"BODY[]")
