@@ -123,7 +123,8 @@ _HTML_QUOTE = re.compile(
     r"""(?ix)
     <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\bgmail_quote
     | <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\bmoz-cite-prefix
-    | <div[^<>]{1,2000}id=["']?(?:appendonsend|divRplyFwdMsg|mail-editor-reference-message-container)
+    | <div[^<>]{1,2000}id=["']?(?:appendonsend|divRplyFwdMsg
+                                  |mail-editor-reference-message-container)
     | <hr[^<>]{1,2000}id=["']?stopSpelling
     | <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\b(?:yahoo_quoted|OutlookMessageHeader)
     | <div[^<>]{1,2000}style=["'][^"'<>]{0,500}border-top:\s*solid\s+\#(?:E1E1E1|B5C4DF)
