@@ -90,7 +90,7 @@ def acknowledge(ticket: Ticket) -> Message | None:
         text=text,
         origin=Origin.AUTO_REPLY,
         author_name=str(config.get("from_name") or account.name),
-        metadata={"email_automatic": True, "acknowledgement": True, "language": language},
+        metadata={"acknowledgement": True, "language": language},
     )
 
 

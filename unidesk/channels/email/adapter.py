@@ -214,7 +214,6 @@ class EmailAdapter(ChannelAdapter):
         host = self.config.setting("smtp_host")
         if not host:
             raise PermanentError(_("This mailbox has no SMTP server (smtp_host)."))
-        automatic = bool(outbound.metadata.get("email_automatic"))
         message, message_id = build_email(
             outbound,
             address=address,
@@ -225,7 +224,6 @@ class EmailAdapter(ChannelAdapter):
             # address in some other header.
             reply_to=clean_email(self.config.setting("reply_to")) or address,
             subject_token=flag(self.config.setting("subject_token"), True),
-            automatic=automatic,
         )
         recipients = [outbound.recipient.value] + [r.value for r in (*outbound.cc, *outbound.bcc)]
         self._deliver(message, address, recipients)
