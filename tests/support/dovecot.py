@@ -65,6 +65,7 @@ service imap-login {{
 }}
 protocol imap {{
   mail_max_userip_connections = 50
+  {capability}
 }}
 """
 
@@ -111,7 +112,11 @@ def available() -> bool:
 
 
 @contextmanager
-def running_dovecot(root: Path, certificates: Certificates | None = None) -> Iterator[Dovecot]:
+def running_dovecot(
+    root: Path, certificates: Certificates | None = None, *, idle: bool = True
+) -> Iterator[Dovecot]:
+    """Dovecot on a free port; ``idle=False`` hides the IDLE capability (servers without
+    it are polled)."""
     binary = shutil.which("dovecot") or "/usr/sbin/dovecot"
     as_root = os.geteuid() == 0
     me = pwd.getpwuid(os.geteuid()).pw_name
@@ -139,6 +144,7 @@ def running_dovecot(root: Path, certificates: Certificates | None = None) -> Ite
             port=port,
             ssl_port=ssl_port,
             ssl=tls,
+            capability="" if idle else "imap_capability = IMAP4rev1 LITERAL+ UIDPLUS MOVE",
             mail_user=mail_user,
             mail_group=mail_user,
             login_user="dovenull" if as_root else me,

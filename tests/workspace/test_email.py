@@ -35,6 +35,7 @@ def test_copies_are_shown_added_and_removed_from_the_sidebar(client, support_age
     page = client.get(reverse("workspace:ticket", args=[ticket.number])).content.decode()
     panel = page.split('id="email-copies"', 1)[1].split("</section>", 1)[0]
     assert "boss@client.example" in panel
+    assert "In copy: boss@client.example" in page  # on the message itself
 
     response = client.post(reverse("workspace:ticket-copy-add", args=[ticket.number]),
                            {"address": "auditor@client.example", "role": "bcc"},

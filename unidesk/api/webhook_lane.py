@@ -35,7 +35,10 @@ from unidesk.core.errors import NotFound, PayloadTooLarge
 
 logger = logging.getLogger("unidesk.api")
 
-_PATH = re.compile(r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/webhook/?$")
+# Platform webhooks, and raw email (a mailbox's webhook that carries a whole message).
+_PATH = re.compile(
+    r"^/api/v1/channels/(?P<kind>[a-z]+)/(?P<key>[\w-]{1,64})/(?P<route>webhook|raw)/?$"
+)
 _API_MESSAGES = re.compile(r"^/api/v1/channels/api/(?P<key>[\w-]{1,64})/messages$")
 
 ASGIApp = Any
@@ -75,7 +78,7 @@ def _lane_of(scope: dict[str, Any]) -> tuple[Answer, re.Match[str]] | None:
         return None
     path = scope.get("path", "")
     match = _PATH.match(path)
-    if match is not None:
+    if match is not None and (match["route"] == "webhook" or match["kind"] == "email"):
         return _answer, match
     match = _API_MESSAGES.match(path)
     if match is not None:

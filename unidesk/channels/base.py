@@ -162,6 +162,9 @@ class OutboundMessage:
     is_public: bool = False
     created_at: datetime | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # Who wrote it: "agent", or "auto_reply"/"bot"/"system" for messages nobody typed
+    # (email marks those Auto-Submitted so other robots do not answer them).
+    origin: str = "agent"
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,14 @@ def test_the_language_setting_wins_and_acknowledgements_can_be_off(sink, run_tas
     (ack,) = acknowledgements()
     assert ack.metadata["language"] == "en"
     assert ack.ticket.channel_account_id == english_only.pk
+
+
+def test_old_mail_and_mailboxes_without_smtp_get_no_acknowledgement(sink, run_tasks) -> None:
+    account = mailbox(**sink.settings)
+    post_raw(account, customer_mail(when=datetime(2025, 1, 10, 9, 0, tzinfo=UTC)))
+    receive_only = mailbox(address="inbox-only@shop.example")
+    post_raw(receive_only, customer_mail(message_id="no-smtp@c.example"))
+    run_tasks()
+
+    assert Ticket.objects.count() == 2
+    assert acknowledgements() == []

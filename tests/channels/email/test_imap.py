@@ -8,14 +8,17 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.channels.email.support import customer_mail, mailbox
 from tests.support.dovecot import Dovecot, available, running_dovecot
 from unidesk.channels import leases
 from unidesk.channels.email import imap
+from unidesk.channels.email.adapter import EmailAdapter
 from unidesk.channels.models import ChannelLease, InboundRecord
 from unidesk.tickets.models import Message, Ticket
 
@@ -173,3 +176,47 @@ def test_the_periodic_job_polls_when_due_and_idle_brings_mail_at_once(
     assert set(Message.objects.filter(direction="in").values_list("external_id", flat=True)) == {
         "before@client.example", "during-idle@client.example",
     }  # fmt: skip
+
+
+def test_a_server_without_idle_is_polled(run_tasks) -> None:
+    with (
+        tempfile.TemporaryDirectory(prefix="unidesk-dovecot-") as root,
+        running_dovecot(Path(root), idle=False) as plain,
+    ):
+        user = plain.new_user()
+        account = mailbox(**plain.settings(user), poll_interval="5")
+        plain.append(user, customer_mail(message_id="polled-1@client.example"))
+
+        assert imap.fetch_due() == 1
+        watcher = imap.watchers.threads[account.pk]
+        watcher.join(timeout=30)
+        assert not watcher.is_alive()  # nothing to watch: the server has no IDLE
+        assert account.pk in imap.watchers.without_idle
+        imap.fetch_due()
+        assert imap.watchers.threads[account.pk] is watcher  # not started again
+
+        plain.append(user, customer_mail(message_id="polled-2@client.example"))
+        ChannelLease.objects.filter(channel_account=account, name=imap.LANE).update(
+            updated_at=timezone.now() - timedelta(seconds=10)
+        )
+        assert imap.fetch_due() == 1  # the poll interval passed
+    run_tasks()
+    assert Message.objects.filter(direction="in").count() == 2
+
+
+def test_a_message_too_large_to_take_is_announced_not_lost(
+    dovecot, user, run_tasks, monkeypatch
+) -> None:
+    monkeypatch.setattr(EmailAdapter, "max_webhook_bytes", 4096)
+    account = mailbox(**dovecot.settings(user), imap_idle="off")
+    dovecot.append(user, customer_mail(message_id="huge@client.example", subject="Scans",
+                                       text="x" * 20_000))  # fmt: skip
+
+    assert imap.fetch_once(account) == 1
+    run_tasks()
+
+    message = Message.objects.get(direction="in")
+    assert message.external_id == "huge@client.example"
+    assert message.ticket.subject == "Scans"
+    assert "more than unidesk takes" in message.text
+    assert "left in the mailbox" in message.text

@@ -13,6 +13,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from tests import factories
 from tests.channels.email.support import (
     ADDRESS,
     corpus_names,
@@ -302,3 +303,37 @@ def test_a_reply_after_the_reopen_window_starts_a_new_ticket(run_tasks) -> None:
         run_tasks()
 
     assert Ticket.objects.count() == 2
+
+
+def test_our_own_reply_arriving_back_in_the_mailbox_creates_nothing(run_tasks, sink) -> None:
+    account = mailbox(**sink.settings, acknowledge="off")
+    post_raw(account, customer_mail(cc=ADDRESS))
+    run_tasks()
+    ticket = Ticket.objects.get()
+    ours = reply(ticket, text="Answer to everyone.")
+    run_tasks()
+
+    # The customer's server copies our reply back to us (we were in copy).
+    post_raw(account, sink.received[0].data)
+    run_tasks()
+
+    assert Ticket.objects.count() == 1
+    assert list(ticket.messages.values_list("direction", flat=True)) == ["in", "out"]
+    ours.refresh_from_db()
+    assert ours.delivery_status == "sent"
+
+
+def test_the_text_version_of_html_and_windows1251_mail_is_searchable(
+    run_tasks, tmp_path, api_client
+) -> None:
+    account = mailbox(acknowledge="off")
+    ingest_cli(account, eml("html_only"), eml("1c_windows1251_8bit"), tmp_path=tmp_path)
+    client = api_client(factories.agent(role="supervisor"))
+
+    def found(q: str) -> list[str]:
+        items = client.get("/api/v1/tickets", {"q": q}).json()["items"]
+        return [t["subject"] for t in items]
+
+    assert found("parcel") == ["HTML only"]
+    assert found("сверки") == ["Акт сверки за ноябрь"]
+    assert found("ноябрю") == ["Акт сверки за ноябрь"]  # Russian stems

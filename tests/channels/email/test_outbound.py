@@ -114,6 +114,7 @@ def test_link_buttons_become_links(sink, run_tasks) -> None:
     email = sink.received[0].message
     plain = email.get_body(("plain",)).get_content()
     html = email.get_body(("html",)).get_content()
+    assert str(email["Auto-Submitted"]) == "auto-generated"  # a survey nobody typed
     assert "Great: https://desk.example/csat/abc?score=5" in plain
     assert 'href="https://desk.example/csat/abc?score=1"' in html
     assert ">Bad</a>" in html

@@ -3,7 +3,8 @@ answer (``accounts.availability``), in the customer's language.
 
 Never sent to automatic mail (see ``loops``: the first message carries the reason), to our
 own mailboxes, or more than ``autoreply_limit_per_hour`` times an hour to one address, so
-two auto-responders cannot keep each other busy. It leaves through the outbox like any
+two auto-responders cannot keep each other busy; nor for old mail (imported, or delivered a
+day late), nor by a mailbox that has no SMTP server. It leaves through the outbox like any
 reply, marked ``Auto-Submitted: auto-replied``, and never counts as the first response.
 """
 
@@ -31,6 +32,8 @@ from unidesk.tickets.models import Direction, Message, Origin, Ticket
 logger = logging.getLogger("unidesk.email")
 
 DEFAULT_LIMIT_PER_HOUR = 3
+FRESH_TICKET = timedelta(hours=1)
+FRESH_MAIL = timedelta(days=1)
 LANGUAGES = ("en", "ru")
 _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
@@ -87,7 +90,7 @@ def acknowledge(ticket: Ticket) -> Message | None:
         text=text,
         origin=Origin.AUTO_REPLY,
         author_name=str(config.get("from_name") or account.name),
-        metadata={"email_automatic": True, "acknowledgement": True, "language": language},
+        metadata={"acknowledgement": True, "language": language},
     )
 
 
@@ -95,6 +98,14 @@ def _why_not(ticket: Ticket, first: Message, config: Mapping[str, object]) -> st
     automatic = (first.metadata or {}).get("email", {}).get("automatic")
     if automatic:
         return f"automatic mail ({automatic})"
+    if not config.get("smtp_host"):
+        return "the mailbox has no SMTP server to send it"
+    now = clock.now()
+    if ticket.created_at < now - FRESH_TICKET:
+        return "the ticket is no longer new"
+    if first.sent_at is not None and first.sent_at < now - FRESH_MAIL:
+        # Imported or long-delayed mail: a promise about answering "soon" would be wrong.
+        return "the message was written more than a day ago"
     address = ticket.requester_identity.value if ticket.requester_identity else ""
     if address in desk_addresses():
         return "mail from one of our own mailboxes"

@@ -214,16 +214,16 @@ class EmailAdapter(ChannelAdapter):
         host = self.config.setting("smtp_host")
         if not host:
             raise PermanentError(_("This mailbox has no SMTP server (smtp_host)."))
-        automatic = bool(outbound.metadata.get("email_automatic"))
         message, message_id = build_email(
             outbound,
             address=address,
             sender_name=outbound.author_name
             or self.config.setting("from_name")
             or self.config.name,
-            reply_to=clean_email(self.config.setting("reply_to")),
+            # Answers come back to the mailbox even from clients that prefer the sender's
+            # address in some other header.
+            reply_to=clean_email(self.config.setting("reply_to")) or address,
             subject_token=flag(self.config.setting("subject_token"), True),
-            automatic=automatic,
         )
         recipients = [outbound.recipient.value] + [r.value for r in (*outbound.cc, *outbound.bcc)]
         self._deliver(message, address, recipients)

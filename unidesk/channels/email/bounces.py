@@ -13,6 +13,8 @@ from email.message import Message
 from email.parser import BytesHeaderParser
 from email.policy import default as default_policy
 
+from django.utils.translation import gettext
+
 from unidesk.channels.email.charsets import decode_bytes
 from unidesk.channels.email.headers import Address, clean_id, raw_header
 
@@ -97,4 +99,4 @@ def _reason(statuses: list[tuple[str, str]], text_parts: list[str]) -> str:
         parts = [p for p in (recipient, status, diagnostic) if p]
         return " — ".join(parts)[:500]
     first = next((t.strip() for t in text_parts if t.strip()), "")
-    return " ".join(first.split())[:300] or "The receiving server returned the message."
+    return " ".join(first.split())[:300] or gettext("The receiving server returned the message.")

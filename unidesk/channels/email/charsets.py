@@ -51,7 +51,7 @@ def codec_for(declared: str | None) -> str:
         return ""
 
 
-_MARKUP = re.compile(r"<[^>]*>")
+_MARKUP = re.compile(r"<[^<>]*>")
 
 
 def russian_score(text: str) -> float:

@@ -14,6 +14,9 @@ from unidesk.channels.base import OutboundMessage
 from unidesk.core.text import text_to_html
 
 MAX_REFERENCES = 20
+# Messages nobody typed, by origin: an acknowledgement answers the customer's message; a
+# survey or a bot's message is generated (RFC 3834).
+AUTO_SUBMITTED = {"auto_reply": "auto-replied", "bot": "auto-generated", "system": "auto-generated"}
 _REPLY_PREFIX = re.compile(r"(?i)^\s*(?:re|ответ|aw|sv|antw)\s*(?:\[\d+\])?\s*:\s*")
 _HEADER_BREAKS = re.compile(r"[\r\n\x00-\x1f\x7f]+")
 
@@ -71,7 +74,6 @@ def build_email(
     sender_name: str,
     reply_to: str = "",
     subject_token: bool = True,
-    automatic: bool = False,
 ) -> tuple[EmailMessage, str]:
     """The message and its Message-ID (without brackets)."""
     message = EmailMessage()
@@ -94,9 +96,10 @@ def build_email(
     references = [r for r in outbound.references if r][-MAX_REFERENCES:]
     if references:
         message["References"] = " ".join(f"<{r}>" for r in references)
+    automatic = AUTO_SUBMITTED.get(outbound.origin)
     if automatic:
         # RFC 3834: tells other responders not to answer this one.
-        message["Auto-Submitted"] = "auto-replied"
+        message["Auto-Submitted"] = automatic
         message["X-Auto-Response-Suppress"] = "All"
     message["X-Unidesk-Ticket"] = str(outbound.ticket_number)
     text, html = _with_links(

@@ -29,8 +29,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import close_old_connections
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.crypto import get_random_string
+from django.utils.translation import gettext
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 
@@ -50,6 +52,7 @@ BATCH = 20
 TIMEOUT_SECONDS = 30
 # RFC 2177: re-issue IDLE before 29 minutes; many servers and NATs drop quieter links.
 IDLE_RENEW_SECONDS = 9 * 60
+NO_IDLE_RECHECK_SECONDS = 3600
 AFTER_CHOICES = ("seen", "move", "leave")
 
 
@@ -246,10 +249,10 @@ def _message_bytes(client: IMAPClient, uid: int, size: int, limit: int) -> bytes
         # Too large to keep whole: its headers and a note go in, the original stays in the
         # mailbox for someone to open there.
         header = client.fetch([uid], ["BODY.PEEK[HEADER]"]).get(uid, {}).get(b"BODY[HEADER]", b"")
-        note = (
-            f"This message is {size // (1024 * 1024)} MB, more than unidesk takes "
-            f"({limit // (1024 * 1024)} MB). It was left in the mailbox; open it there."
-        )
+        note = gettext(
+            "This message is %(size)s, more than unidesk takes (%(limit)s). It was left in "
+            "the mailbox; open it there."
+        ) % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         return _replace_body(header, note)
     data = client.fetch([uid], ["BODY.PEEK[]"]).get(uid, {})
     raw = data.get(b"BODY[]")
@@ -289,6 +292,9 @@ class _Watchers:
         self.threads: dict[int, threading.Thread] = {}
         # Set while a mailbox's connection is in IDLE (for the operator's status, tests).
         self.idling: dict[int, threading.Event] = {}
+        # Mailboxes whose server does not offer IDLE, and since when (looked at again
+        # after an hour; polling covers them meanwhile).
+        self.without_idle: dict[int, float] = {}
         self.stop = threading.Event()
         self.lock = threading.Lock()
 
@@ -296,6 +302,9 @@ class _Watchers:
         with self.lock:
             running = self.threads.get(account_id)
             if running is not None and running.is_alive():
+                return
+            checked = self.without_idle.get(account_id)
+            if checked is not None and time.monotonic() - checked < NO_IDLE_RECHECK_SECONDS:
                 return
             thread = threading.Thread(
                 target=_watch,
@@ -311,6 +320,7 @@ class _Watchers:
         with self.lock:
             threads = list(self.threads.values())
             self.threads.clear()
+            self.without_idle.clear()
         for thread in threads:
             thread.join(timeout)
         self.stop = threading.Event()
@@ -333,7 +343,8 @@ def _watch(account_id: int, stop: threading.Event) -> None:
             if not leases.acquire(account_id, IDLE_LANE, holder, timedelta(minutes=2)):
                 return  # another worker watches this mailbox
             try:
-                _idle_session(account, config, holder, stop)
+                if not _idle_session(account, config, holder, stop):
+                    return
             except (IMAPClientError, OSError, ssl.SSLError) as exc:
                 logger.info("email channel %s: IDLE connection ended: %s", account_id, exc)
                 stop.wait(30)
@@ -344,12 +355,13 @@ def _watch(account_id: int, stop: threading.Event) -> None:
 
 def _idle_session(
     account: ChannelAccount, config: ChannelConfig, holder: str, stop: threading.Event
-) -> None:
+) -> bool:
+    """Watch until stopped or the connection drops; False when the server has no IDLE."""
     folder = config.setting("imap_folder", "INBOX") or "INBOX"
     with connected(config, timeout=90) as client:
         if not client.has_capability("IDLE"):
-            stop.wait(poll_seconds(config))
-            return
+            watchers.without_idle[account.pk] = time.monotonic()
+            return False
         client.select_folder(folder, readonly=True)
         # Mail that arrived before this connection listened is not announced: take it.
         fetch_once(account)
@@ -374,3 +386,4 @@ def _idle_session(
             if not stop.is_set():
                 close_old_connections()
                 fetch_once(account)
+    return True

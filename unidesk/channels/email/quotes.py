@@ -102,6 +102,8 @@ def _signature_start(lines: list[str], end: int) -> int | None:
 
 def split_text(text: str) -> Split | None:
     """Where the reply ends in a plain-text message, or None when it is all new text."""
+    if len(text) > MAX_SPLIT_CHARS:
+        return None
     lines = text.split("\n")
     quote = _quote_start(lines)
     end = quote if quote is not None else len(lines)
@@ -119,29 +121,32 @@ def split_text(text: str) -> Split | None:
 # Where mail clients start the quoted history in HTML.
 _HTML_QUOTE = re.compile(
     r"""(?ix)
-    <div[^>]+class=["']?[^"'>]*\bgmail_quote
-    | <div[^>]+class=["']?[^"'>]*\bmoz-cite-prefix
-    | <div[^>]+id=["']?(?:appendonsend|divRplyFwdMsg|mail-editor-reference-message-container)
-    | <hr[^>]+id=["']?stopSpelling
-    | <div[^>]+class=["']?[^"'>]*\b(?:yahoo_quoted|OutlookMessageHeader)
-    | <div[^>]+style=["'][^"'>]*border-top:\s*solid\s+\#(?:E1E1E1|B5C4DF)
+    <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\bgmail_quote
+    | <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\bmoz-cite-prefix
+    | <div[^<>]{1,2000}id=["']?(?:appendonsend|divRplyFwdMsg
+                                  |mail-editor-reference-message-container)
+    | <hr[^<>]{1,2000}id=["']?stopSpelling
+    | <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\b(?:yahoo_quoted|OutlookMessageHeader)
+    | <div[^<>]{1,2000}style=["'][^"'<>]{0,500}border-top:\s*solid\s+\#(?:E1E1E1|B5C4DF)
     | <blockquote\b
     """
 )
 _HTML_SIGNATURE = re.compile(
     r"""(?ix)
-    <div[^>]+class=["']?[^"'>]*\b(?:gmail_signature|moz-signature)
-    | <div[^>]+id=["']?(?:Signature|signature)\b
-    | (?:<br\s*/?>|<p[^>]*>|<div[^>]*>)\s*--\s*(?:&nbsp;|\s)?<br
-    | <(?:div|p)[^>]*>\s*--\s*(?:&nbsp;)?\s*</(?:div|p)>
+    <div[^<>]{1,2000}class=["']?[^"'<>]{0,500}\b(?:gmail_signature|moz-signature)
+    | <div[^<>]{1,2000}id=["']?(?:Signature|signature)\b
+    | (?:<br\s*/?>|<p[^<>]{0,2000}>|<div[^<>]{0,2000}>)\s*--\s*(?:&nbsp;|\s)?<br
+    | <(?:div|p)[^<>]{0,2000}>\s*--\s*(?:&nbsp;)?\s*</(?:div|p)>
     """
 )
 _HTML_FORWARD = re.compile(
     r"(?i)(?:-{2,}\s*(?:forwarded message|пересылаемое сообщение|перенаправленное сообщение|"
     r"пересланное сообщение)|begin forwarded message:|начало переадресованного сообщения:)"
 )
-_BLOCK_START = re.compile(r"(?i)<(?:div|p|br)\b[^>]*>")
-_TAGS = re.compile(r"<[^>]*>")
+# "[^<>]" rather than "[^>]": a search never runs past the next tag, so hostile markup
+# ("<div <div <div …") costs linear time.
+_BLOCK_START = re.compile(r"(?i)<(?:div|p|br)\b[^<>]{0,2000}>")
+_TAGS = re.compile(r"<[^<>]*>")
 
 
 def _attribution_before(html: str, position: int) -> int:
@@ -158,8 +163,14 @@ def _attribution_before(html: str, position: int) -> int:
     return position
 
 
+# Beyond this the message is shown whole: the search would cost more than it saves.
+MAX_SPLIT_CHARS = 2_000_000
+
+
 def split_html(html: str) -> Split | None:
     """Where the reply ends in an HTML message (raw markup, before sanitising)."""
+    if len(html) > MAX_SPLIT_CHARS:
+        return None
     forward = _HTML_FORWARD.search(html)
     limit = forward.start() if forward else len(html)
     quote = _HTML_QUOTE.search(html, 0, limit)
