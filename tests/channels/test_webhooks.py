@@ -156,3 +156,37 @@ def test_storing_many_at_once_skips_what_is_already_stored(pbx) -> None:
     assert sorted(InboundRecord.objects.values_list("delivery_id", flat=True)) == ["a", "b", "c"]
     tasks = DBTaskResult.objects.filter(task_path__endswith="process_inbound")
     assert tasks.count() == 2  # one for the first webhook, one for the batch
+
+
+def test_a_delivery_failing_in_a_batch_is_retried_alone(pbx, run_tasks, monkeypatch) -> None:
+    from unidesk.channels import ingest as ingest_module
+
+    real = ingest_module.message_add_inbound
+
+    def fail_once_for_c2(**kwargs):
+        if kwargs["external_id"] == "call:c2" and not getattr(fail_once_for_c2, "failed", False):
+            fail_once_for_c2.failed = True  # type: ignore[attr-defined]
+            raise RuntimeError("disk full")
+        return real(**kwargs)
+
+    monkeypatch.setattr(ingest_module, "message_add_inbound", fail_once_for_c2)
+    for n in range(4):
+        call(pbx, f"c{n}", caller="+79160000001")
+
+    run_tasks()
+
+    states = dict(InboundRecord.objects.values_list("delivery_id", "state"))
+    assert sorted(states.values()) == ["done", "done", "done", "pending"]
+    failed = InboundRecord.objects.get(state="pending")
+    assert failed.error == "Unexpected error (RuntimeError)."
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == [
+        "call:c0", "call:c1", "call:c3",
+    ]  # fmt: skip
+    # The same caller's calls went to one customer, and the batch did not lose track of it.
+    assert len({m.ticket.requester_id for m in Message.objects.select_related("ticket")}) == 1
+
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        run_tasks()
+
+    assert InboundRecord.objects.get(pk=failed.pk).state == "done"
+    assert Message.objects.filter(external_id="call:c2").exists()

@@ -48,6 +48,8 @@ from unidesk.channels.base import (
 from unidesk.channels.ingest import (
     apply_delivery_update,
     apply_inbound_edit,
+    batch_lookups,
+    batch_lookups_forget,
     ingest,
     ingest_echo,
 )
@@ -267,14 +269,11 @@ def inbound_drain(account_id: int, *, budget_seconds: float = DRAIN_BUDGET_SECON
                 batch = _next_due(account_id)
                 if not batch:
                     break
-                for record in batch:
-                    inbound_process(record)
-                    processed += 1
-                    if time.monotonic() - renewed > LEASE.total_seconds() / 4:
-                        leases.acquire(account_id, LANE, holder, LEASE)
-                        renewed = time.monotonic()
-                    if time.monotonic() >= deadline:
-                        break
+                inbound_process_batch(batch)
+                processed += len(batch)
+                if time.monotonic() - renewed > LEASE.total_seconds() / 4:
+                    leases.acquire(account_id, LANE, holder, LEASE)
+                    renewed = time.monotonic()
         finally:
             leases.release(account_id, LANE, holder)
         if not _due(account_id).exists():
@@ -313,6 +312,43 @@ def _next_due(account_id: int) -> list[InboundRecord]:
 def inbound_process(record: InboundRecord) -> str:
     """Parse one stored delivery (already counted as attempted) and hand its events to
     ingestion. Returns the new state."""
+    return inbound_process_batch([record])[0]
+
+
+def inbound_process_batch(records: list[InboundRecord]) -> list[str]:
+    """Process a channel's deliveries (already counted as attempted) in their order:
+
+    1. read each payload and fetch the files it names — network work, outside any
+       transaction; a delivery whose files cannot be fetched yet is retried later;
+    2. hand the events of all the others to ingestion in one transaction, each delivery
+       in a savepoint of its own (one that fails is retried alone), with the lookups
+       ingestion needs made once for the batch (``channels.ingest.batch_lookups``).
+
+    Returns each delivery's new state."""
+    states: dict[int, str] = {}
+    ready: list[tuple[InboundRecord, list[InboundEvent]]] = []
+    for record in records:
+        read = _read(record)
+        if isinstance(read, str):
+            states[record.pk] = read
+        else:
+            ready.append((record, read))
+    messages = [
+        (record.channel_account, event)
+        for record, events in ready
+        for event in events
+        if isinstance(event, InboundMessage)
+    ]
+    if ready:
+        with transaction.atomic(), batch_lookups(messages):
+            for record, events in ready:
+                states[record.pk] = _apply(record, events)
+    return [states[record.pk] for record in records]
+
+
+def _read(record: InboundRecord) -> list[InboundEvent] | str:
+    """The delivery's events with their files fetched, or its new state when it cannot be
+    processed now (unparseable, or to be retried)."""
     account = record.channel_account
     adapter = registry.adapter_for(account)
     request = WebhookRequest(method="POST", headers={}, query={}, body=bytes(record.body))
@@ -333,26 +369,42 @@ def inbound_process(record: InboundRecord) -> str:
             % {"kind": type(exc).__name__},
         )
     final = record.attempts >= MAX_ATTEMPTS
-    errors: list[str] = []
     try:
-        for event in events:
-            try:
-                _handler(event)(account, adapter, event, final)
-            except DomainError as exc:
-                errors.append(exc.message)
+        return [_with_files(account, adapter, event, final) for event in events]
     except TransientError as exc:
         return _retry(record, str(exc), exc.retry_after)
     except Exception as exc:
+        logger.exception("fetching files of webhook %s of channel %s failed", record.pk,
+                         account.pk)  # fmt: skip
+        return _retry(
+            record, _("Unexpected error (%(kind)s).") % {"kind": type(exc).__name__}, None
+        )
+
+
+def _apply(record: InboundRecord, events: list[InboundEvent]) -> str:
+    account = record.channel_account
+    errors: list[str] = []
+    try:
+        with transaction.atomic():
+            for event in events:
+                try:
+                    _handler(event)(account, event)
+                except DomainError as exc:
+                    batch_lookups_forget()
+                    errors.append(exc.message)
+            if errors:
+                return _finish(record, InboundState.FAILED, "; ".join(errors))
+            return _finish(record, InboundState.DONE, "")
+    except Exception as exc:
+        # Rolled back to before this delivery; what the batch looked up may be stale.
+        batch_lookups_forget()
         logger.exception("processing webhook %s of channel %s failed", record.pk, account.pk)
         return _retry(
             record, _("Unexpected error (%(kind)s).") % {"kind": type(exc).__name__}, None
         )
-    if errors:
-        return _finish(record, InboundState.FAILED, "; ".join(errors))
-    return _finish(record, InboundState.DONE, "")
 
 
-Handler = Callable[[ChannelAccount, ChannelAdapter, Any, bool], None]
+Handler = Callable[[ChannelAccount, Any], None]
 
 
 def _handler(event: InboundEvent) -> Handler:
@@ -361,6 +413,30 @@ def _handler(event: InboundEvent) -> Handler:
 
 def _already_stored(account: ChannelAccount, external_id: str) -> bool:
     return Message.objects.with_external_id(account.pk, external_id).exists()
+
+
+def _with_files(
+    account: ChannelAccount, adapter: ChannelAdapter, event: InboundEvent, final: bool
+) -> InboundEvent:
+    """The event completed by the adapter's ``fetch`` (the files it names downloaded…;
+    ``TransientError`` to try later). A message stored before is not downloaded again."""
+    if isinstance(event, InboundMessage):
+        if _needs_fetching(event) and _already_stored(account, event.external_id):
+            return event
+        return _fetched(adapter, event, final)
+    if isinstance(event, InboundEdit):
+        if _already_stored(account, event.message.external_id):
+            return event
+        return replace(event, message=_fetched(adapter, event.message, final))
+    if isinstance(event, OutboundEcho) and not _already_stored(account, event.external_id):
+        try:
+            files = adapter.fetch_files(event.attachments)
+        except TransientError as exc:
+            if not final:
+                raise
+            files = _give_up_files(event.attachments, str(exc))
+        return replace(event, attachments=files)
+    return event
 
 
 def _fetched(adapter: ChannelAdapter, inbound: InboundMessage, final: bool) -> InboundMessage:
@@ -401,41 +477,21 @@ def _with_known_name(inbound: InboundMessage) -> InboundMessage:
     return replace(inbound, name=known) if known else inbound
 
 
-def _on_message(
-    account: ChannelAccount, adapter: ChannelAdapter, event: InboundMessage, final: bool
-) -> None:
-    # A re-run after a failure should not download the files of a stored message again.
-    if _needs_fetching(event) and _already_stored(account, event.external_id):
-        return
-    ingest(account, _fetched(adapter, _with_known_name(event), final))
+def _on_message(account: ChannelAccount, event: InboundMessage) -> None:
+    ingest(account, _with_known_name(event))
 
 
-def _on_edit(
-    account: ChannelAccount, adapter: ChannelAdapter, event: InboundEdit, final: bool
-) -> None:
-    message = event.message
-    if not _already_stored(account, message.external_id):
-        message = _fetched(adapter, message, final)
-    apply_inbound_edit(account, replace(event, message=message))
+def _on_edit(account: ChannelAccount, event: InboundEdit) -> None:
+    apply_inbound_edit(account, event)
 
 
-def _on_echo(
-    account: ChannelAccount, adapter: ChannelAdapter, event: OutboundEcho, final: bool
-) -> None:
+def _on_echo(account: ChannelAccount, event: OutboundEcho) -> None:
     if _already_stored(account, event.external_id):
         return
-    try:
-        files = adapter.fetch_files(event.attachments)
-    except TransientError as exc:
-        if not final:
-            raise
-        files = _give_up_files(event.attachments, str(exc))
-    ingest_echo(account, replace(event, attachments=files))
+    ingest_echo(account, event)
 
 
-def _on_delivery(
-    account: ChannelAccount, adapter: ChannelAdapter, event: DeliveryUpdate, final: bool
-) -> None:
+def _on_delivery(account: ChannelAccount, event: DeliveryUpdate) -> None:
     apply_delivery_update(account, event)
 
 
