@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "unidesk.channels.vk",
     "unidesk.channels.meta",
     "unidesk.channels.phone",
+    "unidesk.crosschannel",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",

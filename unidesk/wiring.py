@@ -19,7 +19,12 @@ def connect() -> None:
 
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.telegram import polling as telegram_polling
-    from unidesk.core import worker
+    from unidesk.core import events, worker
+    from unidesk.crosschannel import subscribers as crosschannel
+    from unidesk.tickets.events import CustomersMerged, MessageReceived
+
+    events.subscribe(MessageReceived, crosschannel.on_message_received, background=True)
+    events.subscribe(CustomersMerged, crosschannel.on_customers_merged, background=True)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

@@ -15,6 +15,7 @@ from unidesk.api.errors import error_response, pydantic_fields
 from unidesk.api.routers import (
     attachments,
     conversations,
+    crosschannel,
     customers,
     directory,
     inbound,
@@ -42,6 +43,7 @@ api.add_router("/customers", customers.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/channels", inbound.router)
 api.add_router("/", directory.router)
+api.add_router("/", crosschannel.router)
 
 
 @api.exception_handler(ValidationError)
