@@ -65,6 +65,18 @@ class TicketOut(Schema):
     closed_at: datetime | None
 
 
+class ParticipantOut(Schema):
+    kind: str
+    value: str
+    role: Literal["cc", "bcc"]
+
+
+class TicketDetailOut(TicketOut):
+    """One ticket: besides the list fields, who else receives the replies (email copies)."""
+
+    participants: list[ParticipantOut]
+
+
 class TicketPage(Schema):
     items: list[TicketOut]
     next: str | None
@@ -217,6 +229,17 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": ticket.first_response_at,
         "solved_at": ticket.solved_at,
         "closed_at": ticket.closed_at,
+    }
+
+
+def ticket_detail_out(ticket: Ticket) -> dict[str, Any]:
+    participants = ticket.participants.select_related("identity").order_by("role", "id")
+    return {
+        **ticket_out(ticket),
+        "participants": [
+            {"kind": p.identity.kind, "value": p.identity.value, "role": p.role}
+            for p in participants
+        ],
     }
 
 
