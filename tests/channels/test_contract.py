@@ -2,7 +2,7 @@
 
 * its settings are declared, secrets among them, and platform adapters take ``api_base``;
 * a webhook without credentials is refused (401/403, or 404 for channels that take none)
-  and stores nothing;
+  and stores nothing; so is one signed with the wrong secret;
 * ``parse_inbound`` is pure (no database, no network), deterministic, and turns garbage into
   ``InvalidPayload`` rather than any other exception;
 * every platform has real payload fixtures and a fake; each fixture, signed as the platform
@@ -31,6 +31,7 @@ from unidesk.channels.base import (
     WebhookRequest,
 )
 from unidesk.channels.models import InboundRecord
+from unidesk.tickets.models import Ticket
 
 # Platforms reached by webhook, and where their fake lives.
 PLATFORMS = {
@@ -88,6 +89,24 @@ def test_a_webhook_without_credentials_is_refused_and_nothing_stored(kind: str) 
     assert response.status_code in {401, 403, 404}
     assert response.json()["error"]["message"]
     assert InboundRecord.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(PLATFORMS))
+def test_a_webhook_signed_with_the_wrong_secret_is_refused_and_nothing_stored(
+    kind: str, run_tasks: Any
+) -> None:
+    account, _ = factories.channel(kind, settings=settings_for(kind))
+    forged = {name: f"forged-{value}" for name, value in account.secrets.items()}
+    body, headers = fake_of(kind).signed(forged, _unsigned_event(kind, account))
+
+    response = post_webhook(account, body, headers)
+    run_tasks()
+
+    assert response.status_code in {401, 403}
+    assert response.json()["error"]["code"] in {"unauthenticated", "forbidden"}
+    assert InboundRecord.objects.count() == 0
+    assert not Ticket.objects.exists()
 
 
 @pytest.mark.parametrize("kind", KINDS)

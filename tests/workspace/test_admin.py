@@ -194,6 +194,7 @@ def test_channel_secrets_are_masked_and_can_only_be_replaced(admin_client: Clien
     assert crypto.mask(secret) in html
     assert "https://crm.test/hook" in html
     assert account.secrets_encrypted not in html
+    assert f"/api/v1/channels/api/{account.key}/messages" in html  # where to send messages
 
     form = {
         "name": account.name,
@@ -208,6 +209,24 @@ def test_channel_secrets_are_masked_and_can_only_be_replaced(admin_client: Clien
     account.refresh_from_db()
     assert account.settings == {"callback_url": "https://crm.test/v2"}
     assert account.secrets["secret"] == "a-brand-new-inbound-secret"
+
+
+def test_a_platform_channel_shows_its_webhook_address_and_no_secret(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.BASE_URL = "https://desk.example.com"
+    account, secret = factories.channel(
+        "whatsapp", settings={"access_token": "EAAG-token-7777", "app_secret": "app-secret-8888",
+                              "verify_token": "verify-9999", "phone_number_id": "106540352242922"},
+    )  # fmt: skip
+    url = reverse("admin:unidesk_channels_channelaccount_change", args=[account.pk])
+
+    html = admin_client.get(url).content.decode()
+
+    assert f"https://desk.example.com/api/v1/channels/whatsapp/{account.key}/webhook" in html
+    assert "106540352242922" in html
+    for value in (secret, "EAAG-token-7777", "app-secret-8888", "verify-9999"):
+        assert value not in html
 
 
 def test_a_secret_typed_into_the_plain_settings_is_refused(admin_client: Client) -> None:
