@@ -32,7 +32,6 @@ from unidesk.channels.webhooks import inbound_retry
 from unidesk.core import crypto
 from unidesk.core.errors import NotFound
 
-
 # The inbound endpoint of each kind under /api/v1/channels/<kind>/<key>/ (DESIGN.md).
 _INBOUND_PATHS = {"api": "messages", "email": "raw"}
 
