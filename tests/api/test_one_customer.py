@@ -73,6 +73,20 @@ def test_preview_then_merge(desk, api_client) -> None:
     assert Ticket.objects.get(pk=desk["chat"].pk).requester_id == target
 
 
+def test_a_merged_customers_messages_name_their_channel(desk, api_client) -> None:
+    client = api_client(desk["agent"])
+    telegram, _ = factories.channel("telegram", group_name="General")
+    chat = factories.conversation(telegram, identity=("telegram", "7"), thread_key="7").ticket
+    source, target = desk["chat"].requester_id, desk["ivan"].requester_id
+    client.post(f"/api/v1/customers/{source}/merge", {"into": target}, content_type=JSON)
+    client.post(f"/api/v1/tickets/{chat.pk}/messages", {"text": "note", "kind": "note"},
+                content_type=JSON)  # fmt: skip
+
+    items = client.get(f"/api/v1/tickets/{chat.pk}/messages").json()["items"]
+
+    assert [(m["direction"], m["channel"]) for m in items] == [("in", "telegram"), ("note", "")]
+
+
 def test_merge_refusals(desk, api_client) -> None:
     source, target = desk["chat"].requester_id, desk["ivan"].requester_id
     hidden = desk["hidden"].requester_id

@@ -110,6 +110,11 @@ class MessageOut(Schema):
     delivery_status: str
     delivery_error: str
     is_public: bool
+    channel: str = Field(
+        description="The channel the message came or went through (`telegram`, `email`…); "
+        "empty for internal notes. A customer who writes through several channels has "
+        "messages of each."
+    )
     created_at: datetime
 
 
@@ -277,6 +282,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "delivery_status": message.delivery_status,
         "delivery_error": message.delivery_error,
         "is_public": message.is_public,
+        "channel": message.channel_account.kind if message.channel_account_id else "",
         "created_at": message.created_at,
     }
 
