@@ -282,7 +282,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "delivery_status": message.delivery_status,
         "delivery_error": message.delivery_error,
         "is_public": message.is_public,
-        "channel": message.channel_account.kind if message.channel_account_id else "",
+        "channel": message.channel_account.kind if message.channel_account else "",
         "created_at": message.created_at,
     }
 
