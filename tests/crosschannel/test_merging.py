@@ -3,6 +3,8 @@ agents who may see both customers (and are not trainees) can do it."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from tests import factories
@@ -141,3 +143,43 @@ def test_the_preview_lists_what_moves_without_changing_anything(
     assert preview.note_after == "VIP"
     assert Ticket.objects.filter(requester=source).count() == 2
     assert not CustomerMerge.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_messages_arriving_during_a_merge_all_end_with_the_customer_that_stays() -> None:
+    """Ingestion locks the identity it files under and the merge takes those locks first:
+    no ticket or message is left with the merged customer, and neither side deadlocks."""
+    from django.db import connection
+
+    account = factories.channel("api")[0]
+    source = factories.conversation(account, identity=("telegram", "race")).ticket.requester
+    target = factories.conversation(account, identity=("email", "t@example.com")).ticket.requester
+    barrier = threading.Barrier(4)
+    errors: list[Exception] = []
+
+    def write(worker: int) -> None:
+        try:
+            barrier.wait()
+            for i in range(6):
+                factories.conversation(
+                    account, identity=("telegram", "race"), name="Racer",
+                    thread_key=f"w{worker}-{i}", text=f"message {worker}.{i}",
+                )  # fmt: skip
+        except Exception as exc:  # collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(3)]
+    for thread in threads:
+        thread.start()
+    barrier.wait()
+    customer_merge(source=source, target=target, actor=Actor.system())
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Ticket.objects.count() == 2 + 18
+    assert not Ticket.objects.filter(requester=source).exists()
+    assert not Message.objects.filter(author_customer=source).exists()
+    assert Message.objects.filter(author_customer=target).count() == 2 + 18
