@@ -147,10 +147,11 @@ def test_merging_from_the_sidebar_previews_then_merges_and_returns_to_the_ticket
     ticket_url = reverse("workspace:ticket", args=[writing.number])
     url = reverse("workspace:customer-merge", args=[writing.requester_id, known.requester_id])
 
-    preview = agent_client.get(url, {"next": ticket_url})
+    preview = agent_client.get(url, {"next": ticket_url, "suggestion": suggested["suggestion"].pk})
 
     html = preview.content.decode()
     assert preview.status_code == 200
+    assert "Suggested because Ivan wrote <strong>Ivan@Example.com</strong>" in html
     assert "Merged away" in html
     assert "Stays" in html
     assert "700100200" in html  # the identity that moves

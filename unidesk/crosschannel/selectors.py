@@ -176,7 +176,7 @@ def merge_suggestions_for(agent: Agent, customer: Customer) -> list[SuggestionVi
 def merge_suggestion_get_for(agent: Agent, suggestion_id: int) -> MergeSuggestion:
     """A pending or decided suggestion the agent may see: both customers visible."""
     suggestion = (
-        MergeSuggestion.objects.select_related("customer", "candidate")
+        MergeSuggestion.objects.select_related("customer", "candidate", "ticket")
         .filter(pk=suggestion_id)
         .first()
     )

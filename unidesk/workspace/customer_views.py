@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
+from unidesk.crosschannel.models import MergeSuggestion
 from unidesk.crosschannel.selectors import (
     may_merge_customers,
     merge_candidates,
@@ -111,6 +112,7 @@ def merge(request: WorkspaceRequest, customer_id: int, other_id: int) -> HttpRes
             )
             return redirect(_next(request, reverse("workspace:customer", args=[target.pk])))
         context["preview"] = merge_preview(agent, customer_id, other_id)
+        context["suggestion"] = _suggestion(request, {customer_id, other_id})
     except PermissionDenied as exc:
         return _forbidden(request, exc)
     except DomainError as exc:
@@ -120,6 +122,17 @@ def merge(request: WorkspaceRequest, customer_id: int, other_id: int) -> HttpRes
         context["customer"] = customer_get_for(agent, customer_id)
         return render(request, "workspace/customer_merge.html", context, status=exc.status)
     return render(request, "workspace/customer_merge.html", context)
+
+
+def _suggestion(request: WorkspaceRequest, pair: set[int]) -> MergeSuggestion | None:
+    """The suggestion the preview was opened from, to say why the two may be one."""
+    try:
+        suggestion = merge_suggestion_get_for(_agent(request), int(request.GET["suggestion"]))
+    except (KeyError, ValueError, NotFound):
+        return None
+    if {suggestion.customer_id, suggestion.candidate_id} != pair:
+        return None
+    return suggestion
 
 
 @login_required
