@@ -262,3 +262,27 @@ def test_failed_deliveries_are_visible_and_can_be_sent_again(
 
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.QUEUED
+
+
+def test_merges_suggestions_and_links_are_listed_read_only(admin_client: Client) -> None:
+    from unidesk.core.actor import Actor
+    from unidesk.crosschannel.models import MergeSuggestion
+    from unidesk.tickets.services import customer_merge
+
+    account, _ = factories.channel("api")
+    one = factories.conversation(account, identity=("email", "one@example.com"), name="Один")
+    two = factories.conversation(account, identity=("email", "two@example.com"), name="Два")
+    MergeSuggestion.objects.create(
+        customer=one.ticket.requester, candidate=two.ticket.requester, kind="email",
+        value="two@example.com", written="TWO@example.com",
+    )  # fmt: skip
+    customer_merge(source=one.ticket.requester, target=two.ticket.requester, actor=Actor.system())
+
+    merges = admin_client.get(reverse("admin:customers_customermerge_changelist"))
+    suggestions = admin_client.get(reverse("admin:crosschannel_mergesuggestion_changelist"))
+    links = admin_client.get(reverse("admin:crosschannel_ticketlink_changelist"))
+
+    assert "identities: 1, tickets: 1, messages: 1" in merges.content.decode()
+    assert "TWO@example.com" in suggestions.content.decode()
+    assert links.status_code == 200
+    assert 'href="/admin/customers/customermerge/add/"' not in merges.content.decode()
