@@ -23,10 +23,10 @@ class MergeSuggestionAdmin(ReadOnlyAdmin):
     list_filter = ["state", "kind"]
     list_select_related = ["customer", "candidate", "decided_by"]
     search_fields = ["value", "written"]
-    fields = [
+    fields = (
         "created_at", "customer", "candidate", "kind", "value", "written", "ticket", "state",
         "decided_at", "decided_by",
-    ]  # fmt: skip
+    )  # fmt: skip
     readonly_fields = fields
 
 
@@ -35,5 +35,5 @@ class TicketLinkAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "source", "kind", "target", "created_by"]
     list_filter = ["kind"]
     list_select_related = ["source", "target", "created_by"]
-    fields = ["created_at", "source", "kind", "target", "created_by"]
+    fields = ("created_at", "source", "kind", "target", "created_by")
     readonly_fields = fields

@@ -58,7 +58,7 @@ class CustomerMergeAdmin(admin.ModelAdmin):
     list_display = ["created_at", "source", "target", "actor_name", "moved_summary"]
     list_select_related = ["source", "target"]
     search_fields = ["actor_name", "source__name", "target__name"]
-    fields = ["created_at", "source", "target", "actor_kind", "actor_name", "moved"]
+    fields = ("created_at", "source", "target", "actor_kind", "actor_name", "moved")
     readonly_fields = fields
     date_hierarchy = "created_at"
 
