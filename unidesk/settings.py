@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "unidesk.channels.vk",
     "unidesk.channels.meta",
     "unidesk.channels.phone",
+    "unidesk.crosschannel",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",
@@ -104,6 +105,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "unidesk.core.middleware.NulFreeInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -23,9 +23,12 @@ def connect() -> None:
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
     from unidesk.core.events import subscribe
-    from unidesk.tickets.events import TicketCreated
+    from unidesk.crosschannel import subscribers as crosschannel
+    from unidesk.tickets.events import CustomersMerged, MessageReceived, TicketCreated
 
     subscribe(TicketCreated, email_acknowledgement.on_ticket_created)
+    subscribe(MessageReceived, crosschannel.on_message_received, background=True)
+    subscribe(CustomersMerged, crosschannel.on_customers_merged, background=True)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

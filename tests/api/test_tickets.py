@@ -3,12 +3,16 @@
 import base64
 
 import pytest
+import time_machine
 from django.test import Client
 
 from tests import factories
 from unidesk.accounts.services import token_revoke
+from unidesk.channels.base import IdentityRef
 from unidesk.channels.models import Delivery
+from unidesk.core.actor import Actor
 from unidesk.tickets.models import Status, Ticket
+from unidesk.tickets.services import ticket_update
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +113,20 @@ def test_a_ticket_has_the_contract_fields(desk, api_client) -> None:
     assert body["tags"] == []
 
 
+def test_a_ticket_shows_who_is_in_copy(api_client) -> None:
+    account, _ = factories.channel("api", group_name="General")
+    ticket = factories.conversation(
+        account, identity=("email", "boss@example.com"),
+        cc=(IdentityRef("email", "Assistant@Example.com"),),
+    ).ticket  # fmt: skip
+
+    body = api_client(factories.agent(groups=["General"])).get(f"/api/v1/tickets/{ticket.pk}")
+
+    assert body.json()["participants"] == [
+        {"kind": "email", "value": "assistant@example.com", "role": "cc"}
+    ]
+
+
 def test_list_filters(desk, api_client) -> None:
     client = api_client(desk["supervisor"])
     mine, other = desk["mine"], desk["other"]
@@ -124,6 +142,29 @@ def test_list_filters(desk, api_client) -> None:
     assert numbers(client.get("/api/v1/tickets", {"channel": "email"})) == set()
     assert numbers(client.get("/api/v1/tickets", {"q": "заказ"})) == {mine.number}
     assert numbers(client.get("/api/v1/tickets", {"q": "refunds"})) == {other.number}
+
+
+def test_updated_since_assignee_and_tag_filters(api_client) -> None:
+    account, _ = factories.channel("api", group_name="General")
+    olga = factories.agent(groups=["General"])
+    with time_machine.travel("2026-03-01T09:00:00+03:00", tick=False):
+        early = factories.conversation(account).ticket
+    with time_machine.travel("2026-03-02T09:00:00+03:00", tick=False):
+        late = factories.conversation(account).ticket
+        ticket_update(ticket=late, actor=Actor.system(), assignee=olga, tags=["vip"])
+    client = api_client(factories.agent(role="admin"))
+
+    since = client.get("/api/v1/tickets", {"updated_since": "2026-03-01T12:00:00+03:00"})
+    exact = client.get("/api/v1/tickets", {"updated_since": "2026-03-01T06:00:00Z"})
+    naive = client.get("/api/v1/tickets", {"updated_since": "2026-03-01T12:00:00"})
+
+    assert numbers(since) == {late.number}
+    assert numbers(exact) == {early.number, late.number}  # the same moment counts
+    assert naive.status_code == 422
+    assert "updated_since" in naive.json()["error"]["fields"]
+    assert numbers(client.get("/api/v1/tickets", {"assignee": olga.pk})) == {late.number}
+    assert numbers(client.get("/api/v1/tickets", {"tag": "VIP"})) == {late.number}
+    assert numbers(client.get("/api/v1/tickets", {"assignee": "none"})) == {early.number}
 
 
 def test_a_list_without_filter_includes_solved_and_closed_newest_activity_first(desk, api_client):

@@ -244,6 +244,7 @@ def test_events_reach_inline_subscribers_only_after_commit(
     from unidesk.core import events
 
     seen: list[int] = []
+    before = list(events._subscriptions)
     events.subscribe(MessageReceived, lambda e: seen.append(e.message_id))
     try:
         with (
@@ -257,9 +258,8 @@ def test_events_reach_inline_subscribers_only_after_commit(
             callback()
         assert seen == [result.message.pk]
     finally:
-        events._subscriptions[:] = [
-            s for s in events._subscriptions if s.event is not MessageReceived
-        ]
+        # Only this test's subscriber goes; the desk's own subscribers stay.
+        events._subscriptions[:] = before
 
 
 def test_identities_are_unique_per_kind_and_value(account) -> None:

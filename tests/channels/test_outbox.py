@@ -27,11 +27,12 @@ def callback():
 
 
 @pytest.fixture
-def conversation(callback):
+def conversation(callback, run_tasks):
     account, secret = factories.channel("api", settings={"callback_url": callback.url + "/hook"})
     result = factories.conversation(
         account, identity=("api", "crm-42"), thread_key="t-1", external_id="in-1"
     )
+    run_tasks()  # what follows the customer's message (merge suggestions…), out of the way
     return result.ticket, secret
 
 

@@ -73,27 +73,46 @@ def test_a_wrong_token_is_reported_without_a_traceback(telegram) -> None:
         run("channel", "connect", key)
 
 
+SECRET_NAMES = {"bot_token", "secret_token", "access_token", "page_access_token", "app_secret",
+                "verify_token", "secret"}  # fmt: skip
+
+
 @pytest.mark.parametrize(
-    ("kind", "values"),
+    ("kind", "names"),
     [
-        ("whatsapp", ["access_token=t", "app_secret=s", "verify_token=v", "phone_number_id=1"]),
-        ("vk", ["access_token=t", "group_id=1", "secret=s", "confirmation=c"]),
-        ("facebook", ["page_access_token=t", "app_secret=s", "app_id=1", "verify_token=v",
-                      "page_id=2"]),
-        ("instagram", ["page_access_token=t", "app_secret=s", "app_id=1", "verify_token=v",
-                       "page_id=2", "ig_account_id=3"]),
-        ("phone", ["secret=s"]),
+        ("telegram", ["bot_token", "secret_token"]),
+        ("whatsapp", ["access_token", "app_secret", "verify_token", "phone_number_id"]),
+        ("vk", ["access_token", "group_id", "secret", "confirmation"]),
+        ("facebook", ["page_access_token", "app_secret", "app_id", "verify_token", "page_id"]),
+        ("instagram", ["page_access_token", "app_secret", "app_id", "verify_token", "page_id",
+                       "ig_account_id"]),
+        ("phone", ["secret"]),
     ],
 )  # fmt: skip
-def test_every_platform_takes_its_documented_settings(kind, values) -> None:
-    args = [a for pair in [*values, "api_base=http://127.0.0.1:9"] for a in ("--set", pair)]
+def test_every_platform_takes_its_documented_settings(kind, names) -> None:
+    values = {name: f"{name}-value-4f9c1e7a" for name in names}
+    args = [
+        a
+        for pair in [*(f"{k}={v}" for k, v in values.items()), "api_base=http://127.0.0.1:9"]
+        for a in ("--set", pair)
+    ]
 
     printed = json.loads(run("channel", "add", kind, "--name", kind, *args))
 
     account = ChannelAccount.objects.get(pk=printed["id"])
     assert account.settings["api_base"] == "http://127.0.0.1:9"
-    for secret_name in ("access_token", "page_access_token", "app_secret", "verify_token"):
-        assert secret_name not in account.settings
+    listed = run("channel", "list")
+    for name, value in values.items():
+        if name in SECRET_NAMES:
+            # Encrypted at rest, and never shown again in full.
+            assert name not in account.settings
+            assert value not in account.secrets_encrypted
+            assert account.secrets[name] == value
+            assert value not in listed
+        else:
+            assert account.settings[name] == value
+    if "secret" in values:
+        assert printed["secret"] == values["secret"]
 
 
 def test_an_unknown_setting_names_the_known_ones() -> None:

@@ -110,7 +110,10 @@ def test_merging_moves_identities_tickets_and_history_and_is_recorded(ticket, pu
 
     assert Ticket.objects.get(pk=other.pk).requester_id == target.pk
     assert {i.value for i in target.identities.all()} == {"ann@example.com", "+79990001122"}
-    assert merge.moved == {"identities": 1, "tickets": 1, "messages": 1}
+    assert merge.moved == {
+        "identities": 1, "tickets": 1, "messages": 1, "merged_before": 0,
+        "identity_values": ["phone:+79990001122"], "ticket_numbers": [other.number],
+    }  # fmt: skip
     assert CustomerMerge.objects.get().actor_name == "Sergey"
     source.refresh_from_db()
     assert source.merged_into_id == target.pk

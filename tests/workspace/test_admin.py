@@ -194,6 +194,7 @@ def test_channel_secrets_are_masked_and_can_only_be_replaced(admin_client: Clien
     assert crypto.mask(secret) in html
     assert "https://crm.test/hook" in html
     assert account.secrets_encrypted not in html
+    assert f"/api/v1/channels/api/{account.key}/messages" in html  # where to send messages
 
     form = {
         "name": account.name,
@@ -208,6 +209,24 @@ def test_channel_secrets_are_masked_and_can_only_be_replaced(admin_client: Clien
     account.refresh_from_db()
     assert account.settings == {"callback_url": "https://crm.test/v2"}
     assert account.secrets["secret"] == "a-brand-new-inbound-secret"
+
+
+def test_a_platform_channel_shows_its_webhook_address_and_no_secret(
+    admin_client: Client, settings: Any
+) -> None:
+    settings.BASE_URL = "https://desk.example.com"
+    account, secret = factories.channel(
+        "whatsapp", settings={"access_token": "EAAG-token-7777", "app_secret": "app-secret-8888",
+                              "verify_token": "verify-9999", "phone_number_id": "106540352242922"},
+    )  # fmt: skip
+    url = reverse("admin:unidesk_channels_channelaccount_change", args=[account.pk])
+
+    html = admin_client.get(url).content.decode()
+
+    assert f"https://desk.example.com/api/v1/channels/whatsapp/{account.key}/webhook" in html
+    assert "106540352242922" in html
+    for value in (secret, "EAAG-token-7777", "app-secret-8888", "verify-9999"):
+        assert value not in html
 
 
 def test_a_secret_typed_into_the_plain_settings_is_refused(admin_client: Client) -> None:
@@ -243,3 +262,27 @@ def test_failed_deliveries_are_visible_and_can_be_sent_again(
 
     delivery.refresh_from_db()
     assert delivery.state == DeliveryState.QUEUED
+
+
+def test_merges_suggestions_and_links_are_listed_read_only(admin_client: Client) -> None:
+    from unidesk.core.actor import Actor
+    from unidesk.crosschannel.models import MergeSuggestion
+    from unidesk.tickets.services import customer_merge
+
+    account, _ = factories.channel("api")
+    one = factories.conversation(account, identity=("email", "one@example.com"), name="Один")
+    two = factories.conversation(account, identity=("email", "two@example.com"), name="Два")
+    MergeSuggestion.objects.create(
+        customer=one.ticket.requester, candidate=two.ticket.requester, kind="email",
+        value="two@example.com", written="TWO@example.com",
+    )  # fmt: skip
+    customer_merge(source=one.ticket.requester, target=two.ticket.requester, actor=Actor.system())
+
+    merges = admin_client.get(reverse("admin:customers_customermerge_changelist"))
+    suggestions = admin_client.get(reverse("admin:crosschannel_mergesuggestion_changelist"))
+    links = admin_client.get(reverse("admin:crosschannel_ticketlink_changelist"))
+
+    assert "identities: 1, tickets: 1, messages: 1" in merges.content.decode()
+    assert "TWO@example.com" in suggestions.content.decode()
+    assert links.status_code == 200
+    assert 'href="/admin/customers/customermerge/add/"' not in merges.content.decode()

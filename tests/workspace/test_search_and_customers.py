@@ -72,7 +72,7 @@ def test_the_customer_page_lists_identities_and_tickets(
         account, text="Второй вопрос", identity=("phone", "+79991234567")
     ).ticket
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         response = agent_client.get(reverse("workspace:customer", args=[first.requester_id]))
 
     html = response.content.decode()

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
+from ninja.types import DictStrAny
 
 from unidesk import __version__
 from unidesk.api.auth import AgentToken
@@ -16,6 +20,7 @@ from unidesk.api.routers import (
     attachments,
     conversations,
     copies,
+    crosschannel,
     customers,
     directory,
     inbound,
@@ -23,8 +28,22 @@ from unidesk.api.routers import (
 )
 from unidesk.channels.base import InvalidPayload, VerificationFailed
 from unidesk.core.errors import DomainError
+from unidesk.core.inputs import without_nul
 
 logger = logging.getLogger("unidesk.api")
+
+
+class NulFreeParser(Parser):
+    """JSON bodies and query strings without NUL characters (see ``core.inputs``)."""
+
+    def parse_body(self, request: HttpRequest) -> DictStrAny:
+        return without_nul(super().parse_body(request))
+
+    def parse_querydict(
+        self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
+    ) -> DictStrAny:
+        return without_nul(super().parse_querydict(data, list_fields, request))
+
 
 api = NinjaAPI(
     title="unidesk API",
@@ -32,6 +51,7 @@ api = NinjaAPI(
     description="Tickets, customers and messages of a unidesk helpdesk. "
     "Authenticate with `Authorization: Bearer <agent token>` (`unidesk token create`).",
     auth=AgentToken(),
+    parser=NulFreeParser(),
     urls_namespace="api",
     docs_url="/docs",
     openapi_url="/openapi.json",
@@ -44,6 +64,7 @@ api.add_router("/customers", customers.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/channels", inbound.router)
 api.add_router("/", directory.router)
+api.add_router("/", crosschannel.router)
 
 
 @api.exception_handler(ValidationError)

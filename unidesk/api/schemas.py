@@ -65,6 +65,18 @@ class TicketOut(Schema):
     closed_at: datetime | None
 
 
+class ParticipantOut(Schema):
+    kind: str
+    value: str
+    role: Literal["cc", "bcc"]
+
+
+class TicketDetailOut(TicketOut):
+    """One ticket: besides the list fields, who else receives the replies (email copies)."""
+
+    participants: list[ParticipantOut]
+
+
 class TicketPage(Schema):
     items: list[TicketOut]
     next: str | None
@@ -98,6 +110,11 @@ class MessageOut(Schema):
     delivery_status: str
     delivery_error: str
     is_public: bool
+    channel: str = Field(
+        description="The channel the message came or went through (`telegram`, `email`…); "
+        "empty for internal notes. A customer who writes through several channels has "
+        "messages of each."
+    )
     created_at: datetime
 
 
@@ -220,6 +237,17 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+def ticket_detail_out(ticket: Ticket) -> dict[str, Any]:
+    participants = ticket.participants.select_related("identity").order_by("role", "id")
+    return {
+        **ticket_out(ticket),
+        "participants": [
+            {"kind": p.identity.kind, "value": p.identity.value, "role": p.role}
+            for p in participants
+        ],
+    }
+
+
 def attachment_out(attachment: Attachment) -> dict[str, Any]:
     return {
         "id": attachment.pk,
@@ -254,6 +282,7 @@ def message_out(message: Message) -> dict[str, Any]:
         "delivery_status": message.delivery_status,
         "delivery_error": message.delivery_error,
         "is_public": message.is_public,
+        "channel": message.channel_account.kind if message.channel_account else "",
         "created_at": message.created_at,
     }
 

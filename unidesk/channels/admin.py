@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -30,6 +31,9 @@ from unidesk.channels.services import COMMON_SETTINGS, channel_update_settings
 from unidesk.channels.webhooks import inbound_retry
 from unidesk.core import crypto
 from unidesk.core.errors import NotFound
+
+# The inbound endpoint of each kind under /api/v1/channels/<kind>/<key>/ (DESIGN.md).
+_INBOUND_PATHS = {"api": "messages", "email": "raw"}
 
 
 def _known_names(kind: str) -> tuple[frozenset[str], frozenset[str]]:
@@ -102,14 +106,21 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     list_select_related = ["group"]
     search_fields = ["name", "key"]
     fields = [
-        "kind", "name", "key", "group", "settings", "is_active", "masked_secrets", "new_secrets",
-        "created_at",
+        "kind", "name", "key", "inbound_address", "group", "settings", "is_active",
+        "masked_secrets", "new_secrets", "created_at",
     ]  # fmt: skip
-    readonly_fields = ["kind", "key", "masked_secrets", "created_at"]
+    readonly_fields = ["kind", "key", "inbound_address", "masked_secrets", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Connecting needs the secret shown once: `unidesk channel add`.
         return False
+
+    @admin.display(description=_("address to give the platform"))
+    def inbound_address(self, account: ChannelAccount) -> str:
+        """Where the platform (or the outside system) sends this channel's messages: the
+        address to paste into its settings. It holds the public key, never a secret."""
+        path = _INBOUND_PATHS.get(account.kind, "webhook")
+        return f"{settings.BASE_URL}/api/v1/channels/{account.kind}/{account.key}/{path}"
 
     @admin.display(description=_("stored secrets"))
     def masked_secrets(self, account: ChannelAccount) -> str:

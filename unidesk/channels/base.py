@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
+from unidesk.core.inputs import without_nul
+
 
 class ChannelError(Exception):
     """Base for adapter errors; the message is shown to agents, so make it readable."""
@@ -53,10 +55,27 @@ class InvalidPayload(ChannelError):
         self.fields = dict(fields or {})
 
 
+def _without_nul(instance: object) -> None:
+    """Take NUL characters out of a frozen value's strings, tuples and mappings: platforms
+    pass on whatever a customer typed, and the database cannot store a NUL
+    (``core.inputs``)."""
+    for name, value in vars(instance).items():
+        if isinstance(value, str):
+            if "\x00" in value:
+                object.__setattr__(instance, name, value.replace("\x00", ""))
+        elif isinstance(value, Mapping):
+            object.__setattr__(instance, name, without_nul(dict(value)))
+        elif isinstance(value, tuple) and any(isinstance(v, str) and "\x00" in v for v in value):
+            object.__setattr__(instance, name, without_nul(value))
+
+
 @dataclass(frozen=True)
 class IdentityRef:
     kind: str
     value: str
+
+    def __post_init__(self) -> None:
+        _without_nul(self)
 
 
 @dataclass(frozen=True)
@@ -73,6 +92,9 @@ class InboundAttachment:
     # The platform's handle for a file still to be fetched (a Telegram file_id, a WhatsApp
     # media id, a CDN URL): ``parse_inbound`` names it, ``fetch`` downloads it later.
     remote_ref: str = ""
+
+    def __post_init__(self) -> None:
+        _without_nul(self)
 
 
 @dataclass(frozen=True)
@@ -97,6 +119,9 @@ class InboundMessage:
     # that ticket only when the sender already takes part in it, after references.
     ticket_number: int | None = None
 
+    def __post_init__(self) -> None:
+        _without_nul(self)
+
 
 @dataclass(frozen=True)
 class DeliveryUpdate:
@@ -105,6 +130,9 @@ class DeliveryUpdate:
     external_id: str
     status: Literal["sent", "delivered", "read", "failed"]
     error: str = ""
+
+    def __post_init__(self) -> None:
+        _without_nul(self)
 
 
 @dataclass(frozen=True)
@@ -130,6 +158,9 @@ class OutboundEcho:
     author_name: str = ""
     is_public: bool = False
     metadata: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _without_nul(self)
 
 
 InboundEvent = InboundMessage | DeliveryUpdate | InboundEdit | OutboundEcho

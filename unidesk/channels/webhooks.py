@@ -92,7 +92,7 @@ async def webhook_receive_async(
     immediate = _checked(adapter, request)
     if immediate is not None:
         return immediate
-    created = await _group_commit().store(account.pk, adapter.delivery_id(request), request.body)
+    created = await _group_commit().store(account.pk, _delivery_key(adapter, request), request.body)
     return adapter.acknowledge(request, duplicate=not created)
 
 
@@ -113,9 +113,14 @@ def webhook_accept(
     if immediate is not None:
         return immediate
     created = inbound_store(
-        account_id=account.pk, delivery_id=adapter.delivery_id(request), body=request.body
+        account_id=account.pk, delivery_id=_delivery_key(adapter, request), body=request.body
     )
     return adapter.acknowledge(request, duplicate=not created)
+
+
+def _delivery_key(adapter: ChannelAdapter, request: WebhookRequest) -> str:
+    # The platform's id comes from the body; a NUL in it could not be stored (core.inputs).
+    return adapter.delivery_id(request).replace("\x00", "")
 
 
 def _checked(adapter: ChannelAdapter, request: WebhookRequest) -> HandshakeResponse | None:

@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from unidesk.customers.models import Customer, Identity
+from unidesk.customers.models import Customer, CustomerMerge, Identity
 
 
 class IdentityInline(admin.TabularInline):
@@ -48,3 +48,34 @@ class CustomerAdmin(admin.ModelAdmin):
     @admin.display(description=_("identities"))
     def identity_list(self, customer: Customer) -> str:
         return ", ".join(identity.value for identity in customer.identities.all())
+
+
+@admin.register(CustomerMerge)
+class CustomerMergeAdmin(admin.ModelAdmin):
+    """The record of every merge, read-only: who merged which customer into which, and
+    what moved."""
+
+    list_display = ["created_at", "source", "target", "actor_name", "moved_summary"]
+    list_select_related = ["source", "target"]
+    search_fields = ["actor_name", "source__name", "target__name"]
+    fields = ("created_at", "source", "target", "actor_kind", "actor_name", "moved")
+    readonly_fields = fields
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("moved"))
+    def moved_summary(self, merge: CustomerMerge) -> str:
+        moved = merge.moved or {}
+        return str(
+            _("identities: %(identities)s, tickets: %(tickets)s, messages: %(messages)s")
+            % {
+                "identities": moved.get("identities", 0),
+                "tickets": moved.get("tickets", 0),
+                "messages": moved.get("messages", 0),
+            }
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

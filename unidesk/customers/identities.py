@@ -27,8 +27,11 @@ def normalize_identity(kind: str, value: str) -> str:
         )
     if kind == IdentityKind.EMAIL:
         return _normalize_email(cleaned)
-    if kind in (IdentityKind.PHONE, IdentityKind.WHATSAPP):
-        return _normalize_phone(cleaned)
+    if kind == IdentityKind.PHONE:
+        return _normalize_phone(cleaned, national_trunk=True)
+    if kind == IdentityKind.WHATSAPP:
+        # WhatsApp ids are always international numbers without the "+".
+        return _normalize_phone(cleaned, national_trunk=False)
     return cleaned
 
 
@@ -46,10 +49,29 @@ def _normalize_email(value: str) -> str:
     return f"{local}@{domain}".lower()
 
 
-def _normalize_phone(value: str) -> str:
-    digits = re.sub(r"\D", "", value)
+def canonical_phone(value: str, *, national_trunk: bool = True) -> str | None:
+    """``+`` and the digits of an international number, or None when ``value`` cannot be
+    one (fewer than 5 or more than 15 digits, E.164's limits).
+
+    With ``national_trunk``, a number written the Russian domestic way — eleven digits
+    starting with the trunk prefix 8 and no ``+`` (``8 912 345-67-89``) — is the same
+    number as ``+7 912 345-67-89``. A number written with ``+`` or the international
+    prefix ``00`` is taken as it is."""
+    value = value.strip()
+    digits = re.sub(r"[^0-9]", "", value)
+    if value.startswith("00") and not value.startswith("+"):
+        digits = digits[2:]
+    elif national_trunk and not value.startswith("+") and len(digits) == 11 and digits[0] == "8":
+        digits = "7" + digits[1:]
     if not 5 <= len(digits) <= 15:
+        return None
+    return f"+{digits}"
+
+
+def _normalize_phone(value: str, *, national_trunk: bool) -> str:
+    phone = canonical_phone(value, national_trunk=national_trunk)
+    if phone is None:
         raise ValidationFailed(
             f"{value!r} is not a phone number.", fields={"identity.value": "invalid_phone"}
         )
-    return f"+{digits}"
+    return phone

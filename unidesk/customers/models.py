@@ -85,6 +85,8 @@ class CustomerMerge(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("customer merge")
+        verbose_name_plural = _("customer merges")
 
     def __str__(self) -> str:
         return f"customer {self.source_id} merged into {self.target_id}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from unidesk.core.errors import ValidationFailed
@@ -36,6 +37,10 @@ def identities_found(refs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], I
     wanted = Q()
     for kind in {kind for kind, _ in keys}:
         wanted |= Q(kind=kind, value__in=[value for k, value in keys if k == kind])
-    for identity in Identity.objects.select_related("customer").filter(wanted):
+    identities = Identity.objects.select_related("customer").filter(wanted)
+    if transaction.get_connection().in_atomic_block:
+        # Locked as ``customers.services.customer_for_identity`` locks one: a merge waits.
+        identities = identities.select_for_update(of=("self",))
+    for identity in identities:
         found[(identity.kind, identity.value)] = identity
     return found

@@ -42,12 +42,24 @@ def customer_for_identity(
     value = normalize_identity(kind, value)
     name = one_line(name, 200)
     if isinstance(known, NotLookedUp):
-        identity = (
-            Identity.objects.select_related("customer").filter(kind=kind, value=value).first()
-        )
+        found = Identity.objects.select_related("customer").filter(kind=kind, value=value)
+        if transaction.get_connection().in_atomic_block:
+            # Lock the identity so that a merge moving it to another customer either waits
+            # for this transaction or has finished before it (``tickets.services.
+            # customer_merge``): a message is never filed under a customer that has just been
+            # merged away. When the wait ends in a moved identity, PostgreSQL drops the row
+            # here and the creation below runs into the unique constraint and reads the
+            # moved identity.
+            found = found.select_for_update(of=("self",))
+        identity = found.first()
     else:
+        # Looked up, and locked the same way, for a whole batch (``identities_found``).
         identity = known
     if identity is not None:
+        if identity.customer.pk != identity.customer_id:
+            # Re-checked after the wait, the identity row is the moved one but the joined
+            # customer the one it was moved away from: read the customer it belongs to.
+            identity.customer = Customer.objects.get(pk=identity.customer_id)
         customer = identity.customer
         if name and not customer.name:
             customer.name = name

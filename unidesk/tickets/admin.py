@@ -39,7 +39,7 @@ class TicketAdmin(admin.ModelAdmin):
 
     list_display = [
         "number", "subject", "status", "priority", "group", "assignee", "requester", "channel",
-        "updated_at",
+        "is_public", "updated_at",
     ]  # fmt: skip
     list_filter = ["status", "priority", "channel", "group", "is_public"]
     list_select_related = ["group", "assignee", "requester"]

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 
 from unidesk.accounts.models import Agent
 from unidesk.accounts.selectors import agent_group_ids
@@ -263,26 +263,52 @@ def ticket_timeline(ticket: Ticket) -> list[TimelineEntry]:
 
 @dataclass(frozen=True)
 class ParallelConversation:
+    """Another open conversation of the same person. ``agents``: who is on it — the
+    assignee first, then everyone who has written a reply or a note there, most recent
+    first. ``visible``: whether the viewing agent may open it (a ticket of another group
+    is still named, with who is on it, but not linked)."""
+
     ticket: Ticket
     agents: list[str]
+    visible: bool = True
+
+
+MAX_PARALLEL = 10
 
 
 def parallel_conversations(ticket: Ticket, agent: Agent) -> list[ParallelConversation]:
-    """Other unsolved tickets of the same customer on other channels (the customer is
-    "also writing now in …"), with who is on them, so two agents do not answer one person
-    in two places."""
-    others = (
-        tickets_visible_to(agent)
-        .filter(requester_id=ticket.requester_id, status__in=UNSOLVED_STATUSES)
+    """Other unsolved tickets of the same customer in other places — another channel or
+    inbox, or the public thread of a private one — so that two agents do not answer one
+    person in two places: the customer is "also writing now in …". After customers are
+    merged, their tickets share the requester and show here like any other."""
+    others = list(
+        Ticket.objects.filter(requester_id=ticket.requester_id, status__in=UNSOLVED_STATUSES)
         .exclude(pk=ticket.pk)
-        .exclude(channel=ticket.channel)
-        .select_related("assignee")
-        .order_by("-updated_at")[:10]
+        .exclude(channel_account_id=ticket.channel_account_id, is_public=ticket.is_public)
+        .select_related("assignee", "channel_account")
+        .order_by("-updated_at", "-id")[:MAX_PARALLEL]
     )
+    if not others:
+        return []
+    ids = [other.pk for other in others]
+    visible = set(tickets_visible_to(agent).filter(pk__in=ids).values_list("pk", flat=True))
+    writers: dict[int, list[str]] = {pk: [] for pk in ids}
+    rows = (
+        Message.objects.filter(ticket_id__in=ids, author_agent__isnull=False)
+        .values("ticket_id", "author_agent__name", "author_agent__email")
+        .annotate(last=Max("created_at"))
+        .order_by("ticket_id", "-last")
+        .values_list("ticket_id", "author_agent__name", "author_agent__email")
+    )
+    for ticket_id, name, email in rows:
+        label = name or email.split("@")[0]
+        if label not in writers[ticket_id]:
+            writers[ticket_id].append(label)
     result = []
     for other in others:
         names = [other.assignee.display_name] if other.assignee else []
-        result.append(ParallelConversation(ticket=other, agents=names))
+        names += [name for name in writers[other.pk] if name not in names]
+        result.append(ParallelConversation(ticket=other, agents=names, visible=other.pk in visible))
     return result
 
 

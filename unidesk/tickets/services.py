@@ -95,6 +95,12 @@ def _record(ticket: Ticket, actor: Actor, field: str, old: Any, new: Any) -> Act
     )
 
 
+def activity_record(*, ticket: Ticket, actor: Actor, field: str, old: Any, new: Any) -> Activity:
+    """Add one entry to a ticket's activity log, for changes made by other apps' services
+    (links between tickets, say). Call inside the caller's transaction."""
+    return _record(ticket, actor, field, old, new)
+
+
 def _clean_text(text: str) -> str:
     text = strip_control_characters(text or "").replace("\r\n", "\n")
     if len(text) > MAX_TEXT:
@@ -579,35 +585,64 @@ def participant_remove(*, ticket: Ticket, participant_id: int, actor: Actor) -> 
 
 
 def customer_merge(*, source: Customer, target: Customer, actor: Actor) -> CustomerMerge:
-    """Merge ``source`` into ``target``: identities, tickets and authored messages move;
-    the source stays as a pointer to the target, and the merge is recorded."""
+    """Merge ``source`` into ``target``: identities (and with them CC participations),
+    tickets and authored messages move; customers merged into ``source`` earlier now point
+    at ``target``; the name, language and note fill gaps in the target's. The source stays
+    as a pointer to the target, every moved ticket records the change, and the merge is
+    recorded with what moved.
+
+    Safe against a message of the source's arriving meanwhile: ingestion locks the
+    identity it writes through, and the merge takes those locks before it lists the
+    tickets to move, so such a ticket either moves or is created for the target."""
     if source.pk == target.pk:
         raise ValidationFailed(_("A customer cannot be merged into itself."))
     with transaction.atomic():
+        # The source's identities first, as ingestion takes them (then the customer), so
+        # the two never wait for each other in opposite orders.
+        identities = list(
+            Identity.objects.select_for_update().filter(customer=source).order_by("kind", "value")
+        )
+        # FOR NO KEY UPDATE: a ticket being inserted for one of these customers (which
+        # takes KEY SHARE on it) does not block the merge, nor the merge it.
         locked = {
             c.pk: c
-            for c in Customer.objects.select_for_update().filter(pk__in=[source.pk, target.pk])
+            for c in Customer.objects.select_for_update(no_key=True)
+            .filter(pk__in=[source.pk, target.pk])
+            .order_by("pk")
         }
+        if len(locked) != 2:
+            raise Conflict(_("One of these customers no longer exists."))
         source, target = locked[source.pk], locked[target.pk]
         if source.merged_into_id or target.merged_into_id:
             raise Conflict(_("One of these customers has already been merged."))
-        ticket_ids = list(Ticket.objects.filter(requester=source).values_list("id", flat=True))
+        # Named before the identities move: a customer without a name goes by an address.
+        source_label, target_label = source.display_name, target.display_name
+        tickets = list(
+            Ticket.objects.filter(requester=source).order_by("number").values_list("id", "number")
+        )
+        ticket_ids = [ticket_id for ticket_id, _number in tickets]
         moved = {
-            "identities": Identity.objects.filter(customer=source).update(customer=target),
-            "tickets": len(ticket_ids),
+            "identities": Identity.objects.filter(pk__in=[i.pk for i in identities]).update(
+                customer=target
+            ),
+            "tickets": Ticket.objects.filter(pk__in=ticket_ids).update(requester=target),
             "messages": Message.objects.filter(author_customer=source).update(
                 author_customer=target
             ),
+            "merged_before": Customer.objects.filter(merged_into=source).update(merged_into=target),
+            "identity_values": [f"{i.kind}:{i.value}" for i in identities],
+            "ticket_numbers": [number for _id, number in tickets],
         }
-        Ticket.objects.filter(pk__in=ticket_ids).update(requester=target)
         for ticket in Ticket.objects.filter(pk__in=ticket_ids):
-            _record(ticket, actor, "requester", source.display_name, target.display_name)
+            _record(ticket, actor, "requester", source_label, target_label)
         if not target.name and source.name:
             target.name = source.name
+        if not target.language and source.language:
+            target.language = source.language
         if source.note:
             target.note = f"{target.note}\n\n{source.note}".strip()
         target.updated_at = clock.now()
-        target.save(update_fields=["name", "note", "updated_at"])
+        target.save(update_fields=["name", "language", "note", "updated_at"])
         source.merged_into = target
         source.save(update_fields=["merged_into"])
         merge = CustomerMerge.objects.create(

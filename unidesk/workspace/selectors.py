@@ -4,7 +4,7 @@ number of queries however many rows it lists."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import prefetch_related_objects
 from django.utils.translation import gettext as _
@@ -12,8 +12,16 @@ from django.utils.translation import gettext as _
 from unidesk.accounts.models import Agent, Group
 from unidesk.accounts.selectors import agents_active, groups_of, groups_visible_to
 from unidesk.core.pagination import Page
+from unidesk.crosschannel.selectors import (
+    LinkView,
+    SuggestionView,
+    customer_messages,
+    may_merge_customers,
+    merge_suggestions_for,
+    ticket_links_for,
+)
 from unidesk.customers.models import Customer, Identity
-from unidesk.tickets.models import Tag, Ticket
+from unidesk.tickets.models import Message, Status, Tag, Ticket, TicketParticipant
 from unidesk.tickets.selectors import (
     COUNT_CAP,
     ParallelConversation,
@@ -26,6 +34,7 @@ from unidesk.tickets.selectors import (
     ticket_get_by_number_for,
     ticket_page,
     ticket_timeline,
+    tickets_visible_to,
 )
 from unidesk.workspace.forms import ListQuery
 
@@ -93,6 +102,14 @@ class TicketDetail:
     parallel: list[ParallelConversation]
     groups: list[Group]
     agents: list[Agent]
+    links: list[LinkView] = field(default_factory=list)
+    suggestions: list[SuggestionView] = field(default_factory=list)
+    participants: list[TicketParticipant] = field(default_factory=list)
+    # The customer's other tickets this one can be closed as a duplicate of.
+    duplicate_choices: list[Ticket] = field(default_factory=list)
+    can_merge: bool = False
+    # Each message names its channel when the person writes through more than one.
+    show_channels: bool = False
 
 
 def ticket_detail(agent: Agent, number: int) -> TicketDetail:
@@ -100,16 +117,35 @@ def ticket_detail(agent: Agent, number: int) -> TicketDetail:
     ticket = ticket_get_by_number_for(agent, number)
     prefetch_related_objects([ticket], "tags", "requester__identities")
     customer = ticket.requester
+    identities = list(customer.identities.all())
+    timeline = ticket_timeline(ticket)
+    channels = {e.message.channel_account_id for e in timeline if e.message is not None}
     return TicketDetail(
         ticket=ticket,
         tags=list(ticket.tags.all()),
-        timeline=ticket_timeline(ticket),
+        timeline=timeline,
         customer=customer,
-        identities=list(customer.identities.all()),
+        identities=identities,
         other_tickets=other_tickets_of_requester(ticket, agent),
         parallel=parallel_conversations(ticket, agent),
         groups=list(groups_visible_to(agent)),
         agents=list(agents_active()),
+        links=ticket_links_for(agent, ticket),
+        suggestions=merge_suggestions_for(agent, customer),
+        participants=list(
+            TicketParticipant.objects.filter(ticket=ticket)
+            .select_related("identity")
+            .order_by("role", "added_at", "id")
+        ),
+        duplicate_choices=list(
+            tickets_visible_to(agent)
+            .filter(requester=customer)
+            .exclude(pk=ticket.pk)
+            .exclude(status=Status.CLOSED)
+            .order_by("-updated_at", "-id")[:20]
+        ),
+        can_merge=may_merge_customers(agent),
+        show_channels=len({i.kind for i in identities}) > 1 or len(channels - {None}) > 1,
     )
 
 
@@ -118,6 +154,9 @@ class CustomerDetail:
     customer: Customer
     identities: list[Identity]
     tickets: Page[Ticket]
+    suggestions: list[SuggestionView] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    can_merge: bool = False
 
 
 def customer_detail(agent: Agent, customer_id: int, *, cursor: str | None) -> CustomerDetail:
@@ -125,8 +164,15 @@ def customer_detail(agent: Agent, customer_id: int, *, cursor: str | None) -> Cu
     them. A merged customer resolves to the one it was merged into."""
     customer = customer_get_for(agent, customer_id)
     filters = TicketFilters(customer_id=customer.pk, status="all")
+    tickets = ticket_page(agent, filters, cursor=cursor, limit=PAGE_SIZE)
+    if cursor is not None:
+        # Only the next rows of the ticket list are shown.
+        return CustomerDetail(customer=customer, identities=[], tickets=tickets)
     return CustomerDetail(
         customer=customer,
         identities=list(customer.identities.all()),
-        tickets=ticket_page(agent, filters, cursor=cursor, limit=PAGE_SIZE),
+        tickets=tickets,
+        suggestions=merge_suggestions_for(agent, customer),
+        messages=list(customer_messages(agent, customer)),
+        can_merge=may_merge_customers(agent),
     )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import email_views, views
+from unidesk.workspace import customer_views, email_views, views
 from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -43,5 +43,27 @@ urlpatterns = [
     ),
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
+    path(
+        "customers/<int:customer_id>/merge/",
+        customer_views.merge_search,
+        name="customer-merge-search",
+    ),
+    path(
+        "customers/<int:customer_id>/merge/<int:other_id>/",
+        customer_views.merge,
+        name="customer-merge",
+    ),
+    path(
+        "merge-suggestions/<int:suggestion_id>/dismiss/",
+        customer_views.suggestion_dismiss,
+        name="merge-suggestion-dismiss",
+    ),
+    path("t/<int:number>/links/", customer_views.link, name="ticket-link"),
+    path(
+        "t/<int:number>/links/<int:other_number>/remove/",
+        customer_views.unlink,
+        name="ticket-unlink",
+    ),
+    path("t/<int:number>/duplicate/", customer_views.close_as_duplicate, name="ticket-duplicate"),
     path("language/", views.language, name="language"),
 ]

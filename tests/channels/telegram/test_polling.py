@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from tests import factories
@@ -96,6 +97,35 @@ def test_a_bad_token_is_recorded_for_the_operator(polling_bot, telegram) -> None
     assert polling.poll_all() == 0
 
     assert "401 Unauthorized" in ChannelLease.objects.get(name=polling.LANE).last_error
+
+
+def test_a_failing_bot_waits_before_polling_again_and_logs_the_failure_once(
+    polling_bot, telegram, caplog
+) -> None:
+    telegram.token = "other"
+    start = timezone.now()
+
+    with time_machine.travel(start, tick=False):
+        polling.poll_all()
+        polling.poll_all()
+    with time_machine.travel(start + polling.RETRY_AFTER_FAILURE + timedelta(seconds=1)):
+        polling.poll_all()
+
+    assert len(telegram.sent("getUpdates")) == 2
+    assert caplog.text.count("polling failed") == 1
+    telegram.token = TOKEN
+    with time_machine.travel(start + 2 * polling.RETRY_AFTER_FAILURE + timedelta(seconds=2)):
+        telegram.updates = [fixture("telegram", "text_message")]
+        assert polling.poll_all() == 1
+    assert ChannelLease.objects.get(name=polling.LANE).last_error == ""
+
+
+def test_a_bot_without_a_token_is_not_polled(telegram, caplog) -> None:
+    factories.channel("telegram", settings={"api_base": telegram.url, "mode": "polling"})
+
+    assert polling.poll_all() == 0
+    assert telegram.calls == []
+    assert "polling failed" not in caplog.text
 
 
 def test_webhook_bots_are_not_polled(bot, telegram) -> None:

@@ -17,14 +17,15 @@ from unidesk.api.schemas import (
     MergeIn,
     customer_out,
 )
-from unidesk.core.actor import Actor
 from unidesk.core.pagination import OrderKey, keyset_page
+from unidesk.crosschannel.selectors import merge_pair_for
+from unidesk.crosschannel.services import customers_merge
 from unidesk.customers.services import customer_update
 from unidesk.tickets.selectors import customer_get_for, customers_visible_to
-from unidesk.tickets.services import customer_merge
 
 router = Router(tags=["customers"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut}
+MERGE_ERRORS: dict[int, Any] = {**ERRORS, 403: ErrorOut}
 
 
 class CustomerQuery(Schema):
@@ -60,12 +61,15 @@ def patch_customer(
 
 
 @router.post(
-    "/{int:customer_id}/merge", response={200: CustomerOut, **ERRORS}, summary="Merge into another"
+    "/{int:customer_id}/merge",
+    response={200: CustomerOut, **MERGE_ERRORS},
+    summary="Merge into another",
 )
 def merge_customer(request: HttpRequest, customer_id: int, payload: MergeIn) -> dict[str, Any]:
-    """Move this customer's identities, tickets and history into `into`, which stays."""
+    """Move this customer's identities, tickets and history into `into`, which stays;
+    `GET /customers/{id}/merge-preview?into=` shows what would move. Both customers must
+    be visible to you (404 otherwise); trainees may not merge (403)."""
     agent = agent_of(request)
-    source = customer_get_for(agent, customer_id)
-    target = customer_get_for(agent, payload.into)
-    customer_merge(source=source, target=target, actor=Actor.for_agent(agent))
+    source, target = merge_pair_for(agent, customer_id, payload.into)
+    customers_merge(source=source, target=target, agent=agent)
     return customer_out(customer_get_for(agent, target.pk))

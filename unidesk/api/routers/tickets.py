@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.api.auth import agent_of
@@ -16,10 +15,12 @@ from unidesk.api.schemas import (
     MessageIn,
     MessageOut,
     MessagePage,
+    TicketDetailOut,
     TicketOut,
     TicketPage,
     TicketPatch,
     message_out,
+    ticket_detail_out,
     ticket_out,
 )
 from unidesk.channels.api.adapter import AttachmentIn, decode_attachment
@@ -48,7 +49,9 @@ class TicketQuery(Schema):
     channel: str = ""
     q: str = Field(default="", max_length=500)
     tag: str = ""
-    updated_since: datetime | None = None
+    updated_since: AwareDatetime | None = Field(
+        default=None, description="ISO 8601 with a zone: `2026-03-01T09:00:00+03:00`."
+    )
     sort: str = "activity"
     cursor: str | None = None
     limit: int = Field(default=50, ge=1, le=200)
@@ -92,9 +95,10 @@ def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, A
     return {"items": [ticket_out(t) for t in page.items], "next": page.next}
 
 
-@router.get("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="One ticket")
+@router.get("/{int:ticket_id}", response={200: TicketDetailOut, **ERRORS}, summary="One ticket")
 def get_ticket(request: HttpRequest, ticket_id: int) -> dict[str, Any]:
-    return ticket_out(ticket_get_for(agent_of(request), ticket_id))
+    """With `participants`: who else receives the replies (`cc`, `bcc`)."""
+    return ticket_detail_out(ticket_get_for(agent_of(request), ticket_id))
 
 
 @router.patch("/{int:ticket_id}", response={200: TicketOut, **ERRORS}, summary="Change a ticket")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import json
-import re
 import time
 from datetime import datetime
 from typing import Any
@@ -34,6 +33,7 @@ from unidesk.channels.base import (
 )
 from unidesk.channels.registry import register
 from unidesk.core import crypto
+from unidesk.customers.identities import canonical_phone
 
 SIGNATURE_TOLERANCE_SECONDS = 300
 DIRECTIONS = frozenset({"inbound", "outbound"})
@@ -42,8 +42,9 @@ NOT_REACHED = frozenset({"missed", "busy", "no_answer", "failed", "voicemail"})
 
 
 def phone_number(raw: Any) -> str:
-    digits = re.sub(r"\D", "", str(raw or ""))
-    return f"+{digits}" if 5 <= len(digits) <= 15 else ""
+    """The caller's number as identities store it: a PBX sends Russian numbers the
+    domestic way (89161234567) as often as with +7, and both are one customer."""
+    return canonical_phone(str(raw or "")) or ""
 
 
 def _moment(raw: Any, field: str) -> datetime | None:

@@ -14,11 +14,12 @@ import json
 import logging
 from datetime import timedelta
 
+from django.utils import timezone
 from django.utils.crypto import get_random_string
 
 from unidesk.channels import leases, registry
 from unidesk.channels.base import ChannelError
-from unidesk.channels.models import ChannelAccount
+from unidesk.channels.models import ChannelAccount, ChannelLease
 from unidesk.channels.telegram.adapter import TelegramAdapter, WebhookActive
 from unidesk.channels.webhooks import inbound_store
 
@@ -28,14 +29,22 @@ LANE = "telegram.poll"
 # Long enough to save requests, short enough not to hold up the worker's other work.
 DEFAULT_TIMEOUT = 1
 MAX_TIMEOUT = 25
+# After a failed poll (a wrong token, Telegram unreachable) wait this long before the
+# next one, instead of asking every second and logging the same failure each time.
+RETRY_AFTER_FAILURE = timedelta(seconds=30)
 
 
 def poll_all() -> int:
-    """One poll of every active bot in polling mode; returns the updates stored."""
+    """One poll of every active bot in polling mode; returns the updates stored. A bot
+    without a token has nothing to poll with and is left alone."""
     stored = 0
     for account in ChannelAccount.objects.filter(kind="telegram", is_active=True):
         adapter = registry.adapter_for(account)
-        if isinstance(adapter, TelegramAdapter) and adapter.polling:
+        if (
+            isinstance(adapter, TelegramAdapter)
+            and adapter.polling
+            and adapter.config.secret("bot_token")
+        ):
             stored += poll_once(account, adapter)
     return stored
 
@@ -48,6 +57,16 @@ def _timeout(adapter: TelegramAdapter) -> int:
 
 
 def poll_once(account: ChannelAccount, adapter: TelegramAdapter) -> int:
+    # Read before taking the lease, which touches ``updated_at``: after a failure, the
+    # row was last written when the failure was recorded.
+    state = (
+        ChannelLease.objects.filter(channel_account_id=account.pk, name=LANE)
+        .values("last_error", "updated_at")
+        .first()
+    )
+    last_error = state["last_error"] if state else ""
+    if state and last_error and timezone.now() - state["updated_at"] < RETRY_AFTER_FAILURE:
+        return 0
     holder = get_random_string(16)
     timeout = _timeout(adapter)
     if not leases.acquire(account.pk, LANE, holder, timedelta(seconds=timeout + 60)):
@@ -59,11 +78,13 @@ def poll_once(account: ChannelAccount, adapter: TelegramAdapter) -> int:
         except WebhookActive:
             # The bot still has a webhook from an earlier setup; polling needs it gone.
             logger.info("telegram channel %s: removing the webhook to poll", account.pk)
-            _safely(account, adapter.delete_webhook)
+            try:
+                adapter.delete_webhook()
+            except ChannelError as exc:
+                _failed(account, exc, last_error)
             return 0
         except ChannelError as exc:
-            leases.record_error(account.pk, LANE, str(exc))
-            logger.warning("telegram channel %s: polling failed: %s", account.pk, exc)
+            _failed(account, exc, last_error)
             return 0
         stored = 0
         for update in updates:
@@ -85,8 +106,18 @@ def poll_once(account: ChannelAccount, adapter: TelegramAdapter) -> int:
         leases.release(account.pk, LANE, holder)
 
 
+def _failed(account: ChannelAccount, error: ChannelError, last_error: str) -> None:
+    """Show the failure to the operator (Administration → Channel leases) and log it once,
+    not again on every retry while it stays the same."""
+    leases.record_error(account.pk, LANE, str(error))
+    if str(error)[:2000] != last_error:
+        logger.warning("telegram channel %s: polling failed: %s", account.pk, error)
+
+
 def _safely(account: ChannelAccount, call: object) -> None:
+    """Answer a button press; a failure (a press too old to answer) costs the customer
+    only the spinner on the button, so it neither stops nor delays polling."""
     try:
         call()  # type: ignore[operator]
     except ChannelError as exc:
-        leases.record_error(account.pk, LANE, str(exc))
+        logger.info("telegram channel %s: answering a button press failed: %s", account.pk, exc)

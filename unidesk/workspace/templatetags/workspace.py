@@ -110,6 +110,16 @@ def _value(field: str, value: str) -> str:
     return value
 
 
+def _link_sentence(field: str) -> str | None:
+    """Links between tickets (``crosschannel``), in words."""
+    return {
+        "linked": _("%(actor)s linked this ticket to %(new)s"),
+        "unlinked": _("%(actor)s removed the link to %(old)s"),
+        "duplicate_of": _("%(actor)s closed this ticket as a duplicate of %(new)s"),
+        "duplicate": _("%(actor)s closed %(new)s as a duplicate of this ticket"),
+    }.get(field)
+
+
 @register.filter
 def activity_sentence(activity: Activity) -> str:
     """One change in words: "Anna changed the status Open → Solved"."""
@@ -154,6 +164,8 @@ def activity_sentence(activity: Activity) -> str:
         text = _("%(actor)s continued this conversation in private messages: %(new)s")
     elif field == "continued_from":
         text = _("%(actor)s moved the conversation here from the public thread %(new)s")
+    elif (link_text := _link_sentence(field)) is not None:
+        text = link_text
     elif field in ("cc", "bcc"):
         if new:
             text = (
