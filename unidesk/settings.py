@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import warnings
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -235,6 +236,14 @@ USE_TZ = True
 TIME_ZONE = os.environ.get("UNIDESK_TIME_ZONE", "UTC")
 
 # --- files ----------------------------------------------------------------------------
+
+# Static files (whitenoise) and attachment downloads are files read by a synchronous
+# iterator; under ASGI Django reads them in a worker thread and warns once per response
+# that an asynchronous iterator would be faster. They are small and few per page: the
+# warning would only fill operators' logs.
+warnings.filterwarnings(
+    "ignore", message="StreamingHttpResponse must consume synchronous iterators"
+)
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
