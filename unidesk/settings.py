@@ -95,6 +95,8 @@ INSTALLED_APPS = [
     "unidesk.channels.vk",
     "unidesk.channels.meta",
     "unidesk.channels.phone",
+    "unidesk.csat",
+    "unidesk.reports",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",

@@ -20,11 +20,22 @@ def connect() -> None:
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
+    from unidesk.core.events import subscribe
+    from unidesk.reports import services as reports
+    from unidesk.reports import subscribers as report_subscribers
+    from unidesk.tickets.events import ReplyQueued, TicketCreated, TicketUpdated
+
+    # Reports: each ticket's measurements are refreshed right after it changes; a sweep
+    # catches a refresh lost to a crash between the commit and the subscriber.
+    for event in (TicketCreated, TicketUpdated, ReplyQueued):
+        subscribe(event, report_subscribers.ticket_changed)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)
     worker.periodic("webhooks.prune", 3600, webhooks.prune)
     worker.periodic("telegram.poll", 1, telegram_polling.poll_all)
+    worker.periodic("reports.refresh_stale", 60, reports.metrics_refresh_stale)
+    worker.periodic("reports.fill_missing", 3600, reports.metrics_fill_missing)
     worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
     worker.periodic(
         "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))
