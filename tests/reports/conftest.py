@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -75,12 +76,22 @@ class Timeline:
         with time_machine.travel(moment, tick=False), self.committed(execute=True):
             yield
 
-    def customer_writes(self, moment: datetime, text: str = "Hello", who: str = "ann") -> Ticket:
+    def customer_writes(
+        self, moment: datetime, text: str = "Hello", who: str = "ann", **extra: Any
+    ) -> Ticket:
+        kind = self.account.kind
+        number = "+79990001122" if who == "ann" else f"+7999{zlib.crc32(who.encode()) % 10**7:07d}"
+        address = {"email": f"{who}@example.com", "phone": number, "whatsapp": number}.get(
+            kind, who
+        )
         with self.at(moment):
             result = ingest(
                 self.account,
                 factories.inbound(
-                    identity=("api", who), text=text, thread_key=f"thread-{who}-{self.account.pk}"
+                    identity=(kind, address),
+                    text=text,
+                    thread_key="" if kind == "email" else f"thread-{who}-{self.account.pk}",
+                    **extra,
                 ),
             )
         self.ticket = result.ticket
