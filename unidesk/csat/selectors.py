@@ -83,3 +83,10 @@ def survey_get_for_review(viewer: Agent, survey_id: int) -> Survey:
     if survey is None:
         raise NotFound(f"Rating {survey_id} not found.")
     return survey
+
+
+def latest_survey_of(ticket: Ticket) -> Survey | None:
+    """The survey of the ticket's latest solve (rated or not)."""
+    return (
+        Survey.objects.filter(ticket=ticket).select_related("agent").order_by("-solve_seq").first()
+    )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import views
+from unidesk.workspace import reports_views, views
 from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -38,4 +38,12 @@ urlpatterns = [
     path("attachments/<int:attachment_id>/", views.attachment, name="attachment"),
     path("customers/<int:customer_id>/", views.customer, name="customer"),
     path("language/", views.language, name="language"),
+    path("reports/", reports_views.reports, name="reports"),
+    path("reports/tickets.<str:fmt>", reports_views.reports_export, name="reports-export"),
+    path("ratings/", reports_views.ratings_review, name="ratings-review"),
+    path(
+        "ratings/<int:survey_id>/reviewed/",
+        reports_views.rating_mark_reviewed,
+        name="rating-reviewed",
+    ),
 ]
