@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import datetime
 from typing import Any, Final
 from zoneinfo import ZoneInfo
+
+from asgiref.sync import sync_to_async
 
 from unidesk.tickets.models import Priority
 
@@ -109,6 +112,18 @@ def csv_lines(rows: Iterable[dict[str, Any]], zone: ZoneInfo) -> Iterator[str]:
     for row in rows:
         writer.writerow(["" if v is None else neutralise(v) for v in export_record(row, zone)])
         yield line.take()
+
+
+async def lines_async(lines: Iterator[str], batch: int = 500) -> AsyncIterator[str]:
+    """The CSV lines for an ASGI response, read in batches on Django's sync thread: served
+    from a synchronous iterator, Django would first read the whole export into memory."""
+
+    def take() -> str:
+        return "".join(itertools.islice(lines, batch))
+
+    read = sync_to_async(take, thread_sensitive=True)
+    while chunk := await read():
+        yield chunk
 
 
 def xlsx_bytes(rows: Iterable[dict[str, Any]], zone: ZoneInfo, *, title: str) -> bytes:

@@ -24,7 +24,7 @@ from unidesk.core.errors import NotFound, PermissionDenied, ValidationFailed
 from unidesk.core.pagination import Page
 from unidesk.csat.selectors import bad_ratings_for_review, survey_get_for_review
 from unidesk.csat.services import survey_mark_reviewed
-from unidesk.reports.exports import csv_lines, xlsx_bytes
+from unidesk.reports.exports import csv_lines, lines_async, xlsx_bytes
 from unidesk.reports.filters import parse_report_filters
 from unidesk.reports.selectors import (
     ReportFilters,
@@ -166,7 +166,7 @@ def reports_export(request: HttpRequest, fmt: str) -> HttpResponse:
         )
     else:
         response = StreamingHttpResponse(
-            csv_lines(rows, zone), content_type="text/csv; charset=utf-8"
+            lines_async(csv_lines(rows, zone)), content_type="text/csv; charset=utf-8"
         )  # type: ignore[assignment]
     response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
     return response

@@ -10,7 +10,7 @@ from ninja import Router, Schema
 
 from unidesk.api.auth import agent_of
 from unidesk.api.schemas import ErrorOut
-from unidesk.reports.exports import csv_lines, xlsx_bytes
+from unidesk.reports.exports import csv_lines, lines_async, xlsx_bytes
 from unidesk.reports.filters import parse_report_filters
 from unidesk.reports.selectors import (
     ReportFilters,
@@ -178,7 +178,7 @@ def tickets_csv(request: HttpRequest) -> StreamingHttpResponse:
     filters = _filters(request)
     rows = export_rows(agent_of(request), filters)
     response = StreamingHttpResponse(
-        csv_lines(rows, filters.time_zone), content_type="text/csv; charset=utf-8"
+        lines_async(csv_lines(rows, filters.time_zone)), content_type="text/csv; charset=utf-8"
     )
     response["Content-Disposition"] = f'attachment; filename="{_download_name(filters, "csv")}"'
     return response
