@@ -60,6 +60,7 @@ def test_the_page_asks_in_the_customers_language_and_records_nothing_on_open(ask
     assert response.status_code == 200
     html = response.content.decode()
     assert '<html lang="ru">' in html
+    assert "а не о товаре в целом" in html  # the question is about the support
     assert 'value="3" checked' in html
     assert "csrfmiddlewaretoken" in html
     assert response["Cache-Control"] == "no-store"
