@@ -4,6 +4,8 @@ tickets, a ticket moved to another group."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from tests.reports.conftest import msk
@@ -128,3 +130,21 @@ def test_lost_refreshes_are_caught_up_by_the_sweeps(support, support_agent, time
     TicketMetrics.objects.all().delete()
     assert metrics_fill_missing() == 1
     assert metrics_of(line.ticket).replies_to_solve == 1
+
+
+def test_the_rebuild_command_recomputes_after_business_hours_change(
+    support, support_agent, timeline, office_hours
+) -> None:
+    from django.core.management import call_command
+
+    line = timeline(support)
+    line.customer_writes(msk(2024, 6, 11, 17, 0))
+    line.agent_replies(msk(2024, 6, 13, 10, 0), support_agent)
+    assert metrics_of(line.ticket).first_response_business_seconds == 2 * HOUR
+    # The holiday was entered by mistake: without it, Wednesday counts in full.
+    office_hours.holidays = []
+    office_hours.save(update_fields=["holidays"])
+    assert metrics_of(line.ticket).first_response_business_seconds == 2 * HOUR
+
+    call_command("reports_rebuild", stdout=io.StringIO())
+    assert metrics_of(line.ticket).first_response_business_seconds == 11 * HOUR
