@@ -31,8 +31,8 @@ from unidesk.reports.selectors import (
     export_rows,
     may_see_reports,
     report_breakdown,
+    report_series,
     report_summary,
-    report_timeseries,
 )
 from unidesk.tickets.models import Priority, Tag
 from unidesk.workspace.charts import Serie, bar_chart, line_chart
@@ -60,15 +60,15 @@ def _label(start: datetime, interval: str) -> str:
 
 
 def _charts(agent: Agent, filters: ReportFilters, interval: str) -> dict[str, Any]:
-    def series(metric: str) -> list[Any]:
-        return report_timeseries(agent, filters, metric=metric, interval=interval).points
-
-    created, solved = series("tickets_created"), series("tickets_solved")
-    first, first_business = (
-        series("first_response_seconds"),
-        series("first_response_business_seconds"),
+    wanted = (
+        "tickets_created",
+        "tickets_solved",
+        "first_response_seconds",
+        "first_response_business_seconds",
+        "csat_score",
     )
-    csat = series("csat_score")
+    found = report_series(agent, filters, metrics=wanted, interval=interval)
+    created, solved, first, first_business, csat = (found[m].points for m in wanted)
     labels = [_label(point.start, interval) for point in created]
     hours = [
         [None if p.value is None else p.value / 3600 for p in serie]
