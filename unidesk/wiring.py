@@ -18,7 +18,7 @@ def connect() -> None:
     _connected = True
 
     from unidesk.channels import outbox, webhooks
-    from unidesk.channels.events import ButtonPressed
+    from unidesk.channels.events import ButtonPressed, DeliveryGaveUp
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
     from unidesk.core.events import subscribe
@@ -36,6 +36,7 @@ def connect() -> None:
     # the conversation is a rating, recorded by a worker so it cannot be lost.
     subscribe(TicketUpdated, csat_subscribers.ticket_status_changed)
     subscribe(ButtonPressed, csat_subscribers.button_pressed, background=True)
+    subscribe(DeliveryGaveUp, csat_subscribers.delivery_gave_up)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

@@ -11,9 +11,11 @@ import pytest
 from tests.channels.support import fixture, post_webhook
 from tests.channels.telegram.fake import SECRET_TOKEN
 from unidesk.channels.services import reply_send
+from unidesk.core.actor import Actor
 from unidesk.csat.models import Survey, SurveyState
 from unidesk.csat.services import csat_policy_set
 from unidesk.tickets.models import Message, Status, Ticket
+from unidesk.tickets.services import ticket_update
 
 SIGNED = {"X-Telegram-Bot-Api-Secret-Token": SECRET_TOKEN}
 
@@ -60,3 +62,23 @@ def test_a_telegram_customer_rates_with_a_button(bot, telegram, run_tasks) -> No
     assert str(thanks["chat_id"]) == "700100200"
     assert "/s/" in thanks["text"]
     assert Message.objects.filter(ticket=ticket, metadata__button=great).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_survey_the_platform_refuses_is_recorded_as_not_asked(bot, telegram, run_tasks) -> None:
+    from tests import factories
+    from tests.channels.telegram.fake import error
+
+    csat_policy_set(account=bot, enabled=True)
+    agent = factories.agent(role="agent", groups=["Support"])
+    post_webhook(bot, fixture("telegram", "text_message"), SIGNED)
+    run_tasks()
+    ticket = Ticket.objects.get()
+    telegram.fail_next(r"/sendMessage$", error(403, "Forbidden: bot was blocked by the user"))
+    ticket_update(ticket=ticket, actor=Actor.for_agent(agent), status="solved")
+    survey = Survey.objects.get()
+    run_tasks()
+
+    survey.refresh_from_db()
+    assert survey.state == SurveyState.UNREACHABLE
+    assert "blocked" in survey.state_reason

@@ -179,6 +179,13 @@ def surveys_cancel_scheduled(*, ticket_id: int, reason: str) -> int:
     )
 
 
+def surveys_mark_undelivered(*, message_id: int, reason: str) -> int:
+    """The question never reached the customer (the platform refused it for good)."""
+    return Survey.objects.filter(message_id=message_id, state=SurveyState.SENT).update(
+        state=SurveyState.UNREACHABLE, state_reason=reason[:300], updated_at=clock.now()
+    )
+
+
 def _close(survey: Survey, state: str, reason: str) -> Survey:
     survey.state = state
     survey.state_reason = reason[:300]

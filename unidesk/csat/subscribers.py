@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from unidesk.channels.events import ButtonPressed
+from unidesk.channels.events import ButtonPressed, DeliveryGaveUp
 from unidesk.core import clock
 from unidesk.csat import links
 from unidesk.csat.models import SurveyState
@@ -15,6 +15,7 @@ from unidesk.csat.services import (
     survey_schedule,
     survey_send,
     surveys_cancel_scheduled,
+    surveys_mark_undelivered,
 )
 from unidesk.tickets.events import TicketUpdated
 from unidesk.tickets.models import Status
@@ -37,6 +38,11 @@ def ticket_status_changed(event: TicketUpdated) -> None:
         surveys_cancel_scheduled(
             ticket_id=event.ticket_id, reason=_("Reopened before the survey was sent.")
         )
+
+
+def delivery_gave_up(event: DeliveryGaveUp) -> None:
+    """A survey that could not be delivered was not asked: say so on the ticket."""
+    surveys_mark_undelivered(message_id=event.message_id, reason=event.reason)
 
 
 def button_pressed(event: ButtonPressed) -> None:
