@@ -28,7 +28,7 @@ class TicketMetrics(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text=_("The ticket's assignee (when solved: who it was solved by)."),
+        help_text=_("The ticket's assignee; for an unassigned ticket, the agent who replied last."),
     )
     channel = models.CharField(max_length=16, blank=True)
     priority = models.PositiveSmallIntegerField(default=2)

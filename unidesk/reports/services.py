@@ -51,6 +51,19 @@ def agent_replies_until(ticket_id: int, moment: datetime) -> int:
     ).count()
 
 
+def _last_replying_agent(ticket_id: int) -> int | None:
+    """Who answered an unassigned ticket last: its numbers count for that agent."""
+    return (
+        Message.objects.filter(
+            ticket_id=ticket_id, direction=Direction.OUT, origin=Origin.AGENT
+        )
+        .exclude(author_agent=None)
+        .order_by("-created_at", "-id")
+        .values_list("author_agent_id", flat=True)
+        .first()
+    )
+
+
 def ticket_metrics_refresh(*, ticket_id: int) -> TicketMetrics | None:
     """Recompute one ticket's measurements; None when the ticket no longer exists.
 
@@ -73,7 +86,7 @@ def ticket_metrics_refresh(*, ticket_id: int) -> TicketMetrics | None:
         first = ticket.first_response_at
         values = {
             "group_id": ticket.group_id,
-            "agent_id": ticket.assignee_id,
+            "agent_id": ticket.assignee_id or _last_replying_agent(ticket.pk),
             "channel": ticket.channel,
             "priority": ticket.priority,
             "status": ticket.status,

@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
                 ('agent_replies', models.PositiveIntegerField(default=0)),
                 ('reopen_count', models.PositiveIntegerField(default=0)),
                 ('refreshed_at', models.DateTimeField()),
-                ('agent', models.ForeignKey(blank=True, help_text="The ticket's assignee (when solved: who it was solved by).", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('agent', models.ForeignKey(blank=True, help_text="The ticket's assignee; for an unassigned ticket, the agent who replied last.", null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
                 ('group', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='accounts.group')),
             ],
             options={
