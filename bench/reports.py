@@ -219,8 +219,11 @@ def run_case(label: str, tickets: int, database_url: str | None) -> None:
                 "API time series (tickets created, per week), 90 days, one group": (
                     f"/api/v1/reports/timeseries?metric=tickets_created&interval=week&{query}"
                 ),
-                "reports page (summary, 3 charts, 3 tables), 90 days, one group": (
+                "reports page (summary, charts, tables by agent, channel), 90 days, one group": (
                     f"/reports/?{query}"
+                ),
+                "reports page, 90 days, whole desk (tables by group, agent, channel)": (
+                    f"/reports/?since={since}&until={until}&tz=Europe/Moscow"
                 ),
                 "API summary, 90 days, whole desk": (
                     f"/api/v1/reports/summary?since={since}&until={until}&tz=Europe/Moscow"

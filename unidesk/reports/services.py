@@ -54,9 +54,7 @@ def agent_replies_until(ticket_id: int, moment: datetime) -> int:
 def _last_replying_agent(ticket_id: int) -> int | None:
     """Who answered an unassigned ticket last: its numbers count for that agent."""
     return (
-        Message.objects.filter(
-            ticket_id=ticket_id, direction=Direction.OUT, origin=Origin.AGENT
-        )
+        Message.objects.filter(ticket_id=ticket_id, direction=Direction.OUT, origin=Origin.AGENT)
         .exclude(author_agent=None)
         .order_by("-created_at", "-id")
         .values_list("author_agent_id", flat=True)

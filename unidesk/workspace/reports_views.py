@@ -130,9 +130,10 @@ def reports(request: HttpRequest) -> HttpResponse:
             filters=filters,
             interval=interval,
             summary=report_summary(agent, filters),
-            by_group=report_breakdown(agent, filters, by="group"),
-            by_agent=report_breakdown(agent, filters, by="agent"),
-            by_channel=report_breakdown(agent, filters, by="channel"),
+            # A table by the slice the report is narrowed to would have one row.
+            by_group=None if filters.group_id else report_breakdown(agent, filters, by="group"),
+            by_agent=None if filters.agent_id else report_breakdown(agent, filters, by="agent"),
+            by_channel=None if filters.channel else report_breakdown(agent, filters, by="channel"),
             export_query=urlencode({k: request.GET[k] for k in FILTER_NAMES if request.GET.get(k)}),
             **_charts(agent, filters, interval),
         )
