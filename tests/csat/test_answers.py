@@ -64,7 +64,7 @@ def test_the_page_asks_in_the_customers_language_and_records_nothing_on_open(ask
     assert 'value="3" checked' in html
     assert "csrfmiddlewaretoken" in html
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     survey.refresh_from_db()
     assert survey.rating is None  # opening a link (a mail scanner does) records nothing
 

@@ -26,8 +26,9 @@ from unidesk.csat.services import survey_rate
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
-    # The link is the credential; it must not leak to another site in a Referer.
-    response["Referrer-Policy"] = "no-referrer"
+    # The link is the credential; it must not leak to another site in a Referer. (Not
+    # "no-referrer": browsers then send "Origin: null" with the form, which CSRF refuses.)
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
