@@ -56,4 +56,6 @@ def test_a_customer_rates_on_the_survey_page(
     page.wait_for_url(f"{live_server.url}/")
     page.click("nav >> text=Reports")
     expect(page.locator("svg.chart")).to_have_count(3)
+    # The tables by group, agent and channel arrive after the page.
+    expect(page.locator("table.report-table")).to_have_count(3)
     expect(page.locator(".cards")).to_contain_text("0 %")

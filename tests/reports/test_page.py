@@ -94,6 +94,10 @@ def test_an_agent_sees_their_group_only_and_is_refused_another(
     refused = client.get("/reports/", {**PERIOD, "group": billing.pk})
     assert refused.status_code == 403
     assert "own groups" in refused.content.decode()
+    assert client.get("/reports/by/group/", {**PERIOD, "group": billing.pk}).status_code == 403
+    own = client.get("/reports/by/group/", PERIOD).content.decode()
+    assert "Support" in own
+    assert "Billing" not in own
     export = client.get("/reports/tickets.csv", {**PERIOD, "group": billing.pk})
     assert export.status_code == 403
 
@@ -102,6 +106,7 @@ def test_trainees_and_visitors_get_no_reports(desk, client) -> None:
     trainee = factories.agent(role="trainee", groups=["Support"])
     assert logged_in(trainee).get("/reports/").status_code == 403
     assert logged_in(trainee).get("/reports/tickets.csv").status_code == 403
+    assert logged_in(trainee).get("/reports/by/agent/").status_code == 404
     assert client.get("/reports/").status_code == 302  # to the login page
     assert client.get("/reports/tickets.xlsx").status_code == 302
 
@@ -116,8 +121,15 @@ def test_the_page_costs_a_fixed_number_of_queries(
     desk, supervisor, django_assert_max_num_queries
 ) -> None:
     client = logged_in(supervisor)
-    with django_assert_max_num_queries(60):
+    with django_assert_max_num_queries(25):
         client.get("/reports/", PERIOD)
+    with django_assert_max_num_queries(10):
+        client.get("/reports/by/agent/", PERIOD)
+
+
+def test_a_report_narrowed_to_a_group_has_no_table_by_group(desk, supervisor, support) -> None:
+    response = logged_in(supervisor).get("/reports/", {**PERIOD, "group": support.pk})
+    assert response.context["tables"] == ["agent", "channel"]
 
 
 # --- exports -----------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any, Final, Literal
 from zoneinfo import ZoneInfo
 
+from django.db import connections
 from django.db.models import (
     Case,
     Count,
@@ -32,6 +34,7 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Trunc
 from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Role
@@ -327,17 +330,60 @@ def _period_of(field: str, bounds: list[datetime]) -> Any:
     return between(0, len(bounds) - 1)
 
 
+@dataclass(frozen=True)
+class _Periods:
+    """How rows are put in periods: PostgreSQL truncates dates natively in the report's time
+    zone (``date_trunc``, in C); SQLite, whose truncation is a Python call per row, compares
+    with the boundaries instead. ``index_of`` turns what the database returns into the
+    period's position."""
+
+    interval: str
+    bounds: list[datetime]
+    postgres: bool
+
+    def expression(self, field: str) -> Any:
+        if self.postgres:
+            return Trunc(field, self.interval, tzinfo=self.bounds[0].tzinfo)
+        return _period_of(field, self.bounds)
+
+    def index_of(self, value: Any) -> int | None:
+        if not self.postgres:
+            return int(value) if value is not None else None
+        if value is None:
+            return None
+        # Through the ORM the start comes back aware; from a raw cursor as the naive wall
+        # time date_trunc produced.
+        if value.tzinfo is not None:
+            value = value.astimezone(self.bounds[0].tzinfo).replace(tzinfo=None)
+        return self._positions.get(value)
+
+    @cached_property
+    def _positions(self) -> dict[datetime, int]:
+        return {bound.replace(tzinfo=None): i for i, bound in enumerate(self.bounds)}
+
+
+def _periods(qs: QuerySet[Any], interval: str, bounds: list[datetime]) -> _Periods:
+    return _Periods(
+        interval=interval, bounds=bounds, postgres=connections[qs.db].vendor == "postgresql"
+    )
+
+
 def _counts_by_period(
-    qs: QuerySet[Any], field: str, bounds: list[datetime], filters: ReportFilters, **extra: Any
+    qs: QuerySet[Any], field: str, periods: _Periods, filters: ReportFilters, **extra: Any
 ) -> dict[int, dict[str, int]]:
     rows = (
         qs.filter(_in_period(field, filters))
-        .annotate(period=_period_of(field, bounds))
+        .annotate(period=periods.expression(field))
         .values("period")
         .annotate(n=Count("pk"), **extra)
         .order_by()
     )
-    return {row.pop("period"): row for row in rows}
+    result: dict[int, dict[str, int]] = {}
+    for row in rows:
+        index = periods.index_of(row.pop("period"))
+        if index is not None:
+            result[index] = row
+    return result
 
 
 @dataclass(frozen=True)
@@ -402,14 +448,18 @@ def report_series(
     points: dict[str, list[Point]] = {}
     counts = [m for m in metrics if m in COUNTS]
     if counts:
-        points.update(_count_points(viewer, filters, counts, starts))
+        points.update(_count_points(viewer, filters, counts, starts, interval))
     durations = [m for m in metrics if m in DURATIONS]
     for moment in dict.fromkeys(_MOMENT_OF[m] for m in durations):
         fields = [m for m in durations if _MOMENT_OF[m] == moment]
-        points.update(_duration_points(viewer, filters, moment, fields, starts))
+        points.update(
+            _duration_points(
+                viewer, filters, moment=moment, fields=fields, starts=starts, interval=interval
+            )
+        )
     csat = [m for m in metrics if m in CSAT_METRICS]
     if csat:
-        points.update(_csat_points(viewer, filters, csat, starts))
+        points.update(_csat_points(viewer, filters, csat, starts, interval))
     return {
         metric: Series(metric=metric, interval=interval, filters=filters, points=points[metric])
         for metric in metrics
@@ -417,10 +467,20 @@ def report_series(
 
 
 def _duration_points(
-    viewer: Agent, filters: ReportFilters, moment: str, fields: list[str], starts: list[datetime]
+    viewer: Agent,
+    filters: ReportFilters,
+    *,
+    moment: str,
+    fields: list[str],
+    starts: list[datetime],
+    interval: str,
 ) -> dict[str, list[Point]]:
     qs = metrics_visible_to(viewer, filters).filter(_in_period(moment, filters))
-    found = stats_by(qs, fields, partition=_period_of(moment, starts))
+    periods = _periods(qs, interval, starts)
+    found = {
+        periods.index_of(key): value
+        for key, value in stats_by(qs, fields, partition=periods.expression(moment)).items()
+    }
     result: dict[str, list[Point]] = {}
     for field in fields:
         points = []
@@ -432,12 +492,13 @@ def _duration_points(
 
 
 def _csat_points(
-    viewer: Agent, filters: ReportFilters, metrics: list[str], starts: list[datetime]
+    viewer: Agent, filters: ReportFilters, metrics: list[str], starts: list[datetime], interval: str
 ) -> dict[str, list[Point]]:
+    surveys = surveys_visible_to(viewer, filters)
     rows = _counts_by_period(
-        surveys_visible_to(viewer, filters),
+        surveys,
         "rated_at",
-        starts,
+        _periods(surveys, interval, starts),
         filters,
         great=Count("pk", filter=Q(score=Score.GREAT)),
     )
@@ -453,12 +514,13 @@ def _csat_points(
 
 
 def _count_points(
-    viewer: Agent, filters: ReportFilters, metrics: list[str], starts: list[datetime]
+    viewer: Agent, filters: ReportFilters, metrics: list[str], starts: list[datetime], interval: str
 ) -> dict[str, list[Point]]:
     qs = metrics_visible_to(viewer, filters)
-    created = _counts_by_period(qs, "created_at", starts, filters)
+    periods = _periods(qs, interval, starts)
+    created = _counts_by_period(qs, "created_at", periods, filters)
     solved = _counts_by_period(
-        qs, "solved_at", starts, filters, reopened=Count("pk", filter=Q(reopen_count__gt=0))
+        qs, "solved_at", periods, filters, reopened=Count("pk", filter=Q(reopen_count__gt=0))
     )
     backlog = backlog_at(qs, filters.since) if "backlog" in metrics else 0
     result: dict[str, list[Point]] = {metric: [] for metric in metrics}

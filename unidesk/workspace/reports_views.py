@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpRespons
 from django.shortcuts import redirect, render
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from unidesk.accounts.models import Agent
@@ -131,9 +132,7 @@ def reports(request: HttpRequest) -> HttpResponse:
             interval=interval,
             summary=report_summary(agent, filters),
             # A table by the slice the report is narrowed to would have one row.
-            by_group=None if filters.group_id else report_breakdown(agent, filters, by="group"),
-            by_agent=None if filters.agent_id else report_breakdown(agent, filters, by="agent"),
-            by_channel=None if filters.channel else report_breakdown(agent, filters, by="channel"),
+            tables=_tables(filters),
             export_query=urlencode({k: request.GET[k] for k in FILTER_NAMES if request.GET.get(k)}),
             **_charts(agent, filters, interval),
         )
@@ -141,6 +140,46 @@ def reports(request: HttpRequest) -> HttpResponse:
         context["error"] = exc.message
         return render(request, "workspace/reports.html", context, status=exc.status)
     return render(request, "workspace/reports.html", context)
+
+
+TABLES = {
+    "group": (_lazy("Group"), _lazy("By group")),
+    "agent": (_lazy("Agent"), _lazy("By agent (assignee; ratings: who solved)")),
+    "channel": (_lazy("Channel"), _lazy("By channel")),
+}
+
+
+def _tables(filters: ReportFilters) -> list[str]:
+    """The breakdowns worth showing: a table by the slice the report is narrowed to would
+    have one row."""
+    narrowed = {"group": filters.group_id, "agent": filters.agent_id, "channel": filters.channel}
+    return [by for by in TABLES if not narrowed[by]]
+
+
+@login_required
+@require_GET
+def reports_table(request: HttpRequest, by: str) -> HttpResponse:
+    """One breakdown table. The reports page loads its tables this way once it is shown
+    (each is a few grouped queries over the period), so the charts and the summary do not
+    wait for them; without JavaScript the same URL is a page of its own."""
+    agent = _agent(request)
+    if by not in TABLES or not may_see_reports(agent):
+        raise Http404("No such report.")
+    try:
+        filters = parse_report_filters(request.GET, agent)
+        rows = report_breakdown(agent, filters, by=by)
+    except (ValidationFailed, PermissionDenied) as exc:
+        return HttpResponse(
+            exc.message, status=exc.status, content_type="text/plain; charset=utf-8"
+        )
+    heading, caption = TABLES[by]
+    context = {"rows": rows, "first_column": heading, "caption": caption}
+    template = (
+        "workspace/_report_table.html"
+        if request.headers.get("HX-Request")
+        else ("workspace/report_table_page.html")
+    )
+    return render(request, template, context)
 
 
 @login_required

@@ -40,6 +40,7 @@ urlpatterns = [
     path("language/", views.language, name="language"),
     path("reports/", reports_views.reports, name="reports"),
     path("reports/tickets.<str:fmt>", reports_views.reports_export, name="reports-export"),
+    path("reports/by/<str:by>/", reports_views.reports_table, name="reports-table"),
     path("ratings/", reports_views.ratings_review, name="ratings-review"),
     path(
         "ratings/<int:survey_id>/reviewed/",
