@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "unidesk.channels.meta",
     "unidesk.channels.phone",
     "unidesk.crosschannel",
+    "unidesk.csat",
+    "unidesk.reports",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",

@@ -199,7 +199,8 @@ def test_the_ticket_page_costs_the_same_queries_however_long_the_conversation(
         ticket_update(ticket=ticket, actor=Actor.for_agent(agent), tags=[f"t{i}"])
         _ticket(account, f"Other ticket {i}")
 
-    with django_assert_max_num_queries(17):
+    # One of them reads the ticket's satisfaction survey for the sidebar.
+    with django_assert_max_num_queries(18):
         html = _page(agent_client, ticket)
 
     assert "Follow-up 14" in html

@@ -24,6 +24,7 @@ from unidesk.api.routers import (
     customers,
     directory,
     inbound,
+    reports,
     tickets,
 )
 from unidesk.channels.base import InvalidPayload, VerificationFailed
@@ -63,6 +64,7 @@ api.add_router("/tickets", copies.router)
 api.add_router("/customers", customers.router)
 api.add_router("/attachments", attachments.router)
 api.add_router("/channels", inbound.router)
+api.add_router("/reports", reports.router)
 api.add_router("/", directory.router)
 api.add_router("/", crosschannel.router)
 

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, field_validator
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels.api.adapter import AttachmentIn
+from unidesk.csat.selectors import latest_rating_of, latest_ratings
 from unidesk.customers.models import Customer
 from unidesk.tickets.models import Attachment, Message, Priority, Ticket
 from unidesk.tickets.selectors import tag_names_of
@@ -43,6 +44,16 @@ class AgentOut(Schema):
     groups: list[int]
 
 
+class TicketCsatOut(Schema):
+    """The customer's rating of the ticket's latest rated solve."""
+
+    rating: int
+    comment: str
+    rated_at: datetime
+    scale: int
+    score: Literal["bad", "okay", "great"]
+
+
 class TicketOut(Schema):
     id: int
     number: int
@@ -63,6 +74,7 @@ class TicketOut(Schema):
     first_response_at: datetime | None
     solved_at: datetime | None
     closed_at: datetime | None
+    csat: TicketCsatOut | None
 
 
 class ParticipantOut(Schema):
@@ -234,6 +246,31 @@ def ticket_out(ticket: Ticket) -> dict[str, Any]:
         "first_response_at": ticket.first_response_at,
         "solved_at": ticket.solved_at,
         "closed_at": ticket.closed_at,
+        "csat": csat_out(ticket),
+    }
+
+
+def attach_ratings(tickets: list[Ticket]) -> None:
+    """Fetch the ratings of a page of tickets in one query (see ``csat_out``)."""
+    found = latest_ratings(tickets)
+    for ticket in tickets:
+        ticket.latest_rating = found.get(ticket.pk)  # type: ignore[attr-defined]
+
+
+def csat_out(ticket: Ticket) -> dict[str, Any] | None:
+    survey = (
+        ticket.__dict__["latest_rating"]
+        if "latest_rating" in ticket.__dict__
+        else latest_rating_of(ticket)
+    )
+    if survey is None or survey.rating is None or survey.rated_at is None:
+        return None
+    return {
+        "rating": survey.rating,
+        "comment": survey.comment,
+        "rated_at": survey.rated_at,
+        "scale": survey.scale,
+        "score": survey.score,
     }
 
 

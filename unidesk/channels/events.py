@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar
 
+from unidesk.core.actor import Actor
 from unidesk.core.events import Event
 
 
@@ -16,3 +17,16 @@ class DeliveryGaveUp(Event):
     message_id: int
     ticket_id: int
     reason: str
+
+
+@dataclass(frozen=True)
+class ButtonPressed(Event):
+    """A customer pressed one of the buttons of our message; ``data`` is the button's data
+    (``csat:…`` for survey answers, ``bot:…`` for the bot). The press is also stored as the
+    customer's message ``message_id``."""
+
+    name: ClassVar[str] = "channel.button_pressed"
+    message_id: int
+    ticket_id: int
+    data: str
+    actor: Actor

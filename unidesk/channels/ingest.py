@@ -28,10 +28,12 @@ from unidesk.channels.base import (
     InboundMessage,
     OutboundEcho,
 )
+from unidesk.channels.events import ButtonPressed
 from unidesk.channels.models import ChannelAccount
 from unidesk.core import clock
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
+from unidesk.core.events import publish
 from unidesk.core.text import one_line
 from unidesk.customers.identities import normalize_identity
 from unidesk.customers.models import Identity
@@ -57,6 +59,16 @@ from unidesk.tickets.services import (
 )
 
 logger = logging.getLogger("unidesk.ingest")
+
+# Presses of these buttons answer a question we asked (a satisfaction survey), not a new
+# question: they are kept on the conversation they belong to, even a solved or closed one,
+# and reopen nothing.
+ANSWER_BUTTON_PREFIXES = ("csat:",)
+
+
+def _answers_our_question(inbound: InboundMessage) -> bool:
+    button = inbound.metadata.get("button")
+    return isinstance(button, str) and button.startswith(ANSWER_BUTTON_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -321,7 +333,8 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
         known=_known_identity(inbound),
     )
     customer = identified.customer
-    ticket = _thread(account, inbound)
+    answer = _answers_our_question(inbound)
+    ticket = _thread(account, inbound, any_status=answer)
     created = ticket is None
     if ticket is None:
         ticket = ticket_open(
@@ -357,7 +370,7 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
             )
             for a in kept
         ],
-        reopen=not inbound.auto_reply,
+        reopen=not (inbound.auto_reply or answer),
         fresh_ticket=created,
     )
     for missing in inbound.attachments:
@@ -370,6 +383,16 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
                 content_type=missing.content_type,
             )
     _add_participants(ticket, inbound, identified.identity, customer)
+    button = inbound.metadata.get("button")
+    if isinstance(button, str) and button:
+        publish(
+            ButtonPressed(
+                message_id=message.pk,
+                ticket_id=ticket.pk,
+                data=button[:1000],
+                actor=Actor.for_customer(customer),
+            )
+        )
     return IngestResult(message=message, ticket=ticket, created_ticket=created)
 
 
@@ -382,11 +405,14 @@ def _subject_from_text(inbound: InboundMessage) -> str:
     return ""
 
 
-def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
+def _thread(
+    account: ChannelAccount, inbound: InboundMessage, *, any_status: bool = False
+) -> Ticket | None:
     """The ticket this message continues, or None for a new one.
 
     References (email In-Reply-To/References) win over the thread key (the chat). A closed
-    ticket is never reopened; a solved one only within the reopen window."""
+    ticket is never reopened; a solved one only within the reopen window. ``any_status``
+    keeps a message on its conversation whatever its status (it will not reopen it)."""
     candidate: Ticket | None = None
     if inbound.references:
         earlier = (
@@ -412,7 +438,7 @@ def _thread(account: ChannelAccount, inbound: InboundMessage) -> Ticket | None:
             .order_by("-created_at", "-id")
             .first()
         )
-    if candidate is None or not _accepts_reply(account, candidate):
+    if candidate is None or not (any_status or _accepts_reply(account, candidate)):
         return None
     return candidate
 

@@ -31,6 +31,7 @@ from unidesk.core import clock, crypto
 from unidesk.core.actor import Actor
 from unidesk.core.errors import Conflict
 from unidesk.customers.services import identity_add
+from unidesk.demo import satisfaction
 from unidesk.demo.conversations import CAST, CONVERSATIONS
 from unidesk.demo.desk import AGENTS, CHANNELS, GROUPS, SHOP_TIME_ZONE, TAGS, ChannelSpec, GroupSpec
 from unidesk.demo.files import FILES
@@ -112,6 +113,7 @@ def load(*, require_empty: bool = False) -> DemoSummary | None:
         desk = _set_up_desk()
         replay = _Replay(desk=desk, now=clock.now(), rng=random.Random(SEED))
         replay.run(CONVERSATIONS)
+        satisfaction.load(ticket_ids=replay.ticket_ids, now=replay.now)
     tickets = Ticket.objects.filter(pk__in=replay.ticket_ids)
     return DemoSummary(
         tickets=tickets.count(),

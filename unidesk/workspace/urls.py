@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import customer_views, email_views, views
+from unidesk.workspace import customer_views, email_views, reports_views, views
 from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -66,4 +66,13 @@ urlpatterns = [
     ),
     path("t/<int:number>/duplicate/", customer_views.close_as_duplicate, name="ticket-duplicate"),
     path("language/", views.language, name="language"),
+    path("reports/", reports_views.reports, name="reports"),
+    path("reports/tickets.<str:fmt>", reports_views.reports_export, name="reports-export"),
+    path("reports/by/<str:by>/", reports_views.reports_table, name="reports-table"),
+    path("ratings/", reports_views.ratings_review, name="ratings-review"),
+    path(
+        "ratings/<int:survey_id>/reviewed/",
+        reports_views.rating_mark_reviewed,
+        name="rating-reviewed",
+    ),
 ]

@@ -19,6 +19,7 @@ from unidesk.api.schemas import (
     TicketOut,
     TicketPage,
     TicketPatch,
+    attach_ratings,
     message_out,
     ticket_detail_out,
     ticket_out,
@@ -92,6 +93,7 @@ def list_tickets(request: HttpRequest, query: Query[TicketQuery]) -> dict[str, A
     page = ticket_page(
         agent, _filters(agent, query), sort=query.sort, cursor=query.cursor, limit=query.limit
     )
+    attach_ratings(page.items)
     return {"items": [ticket_out(t) for t in page.items], "next": page.next}
 
 
