@@ -82,9 +82,11 @@ def ticket_metrics_refresh(*, ticket_id: int) -> TicketMetrics | None:
         created = ticket.created_at
         solved = ticket.solved_at
         first = ticket.first_response_at
+        replied = ticket.agent_reply_count > 0
         values = {
             "group_id": ticket.group_id,
-            "agent_id": ticket.assignee_id or _last_replying_agent(ticket.pk),
+            "agent_id": ticket.assignee_id
+            or (_last_replying_agent(ticket.pk) if replied else None),
             "channel": ticket.channel,
             "priority": ticket.priority,
             "status": ticket.status,
@@ -95,15 +97,23 @@ def ticket_metrics_refresh(*, ticket_id: int) -> TicketMetrics | None:
             "solved_at": solved,
             "resolution_seconds": _seconds(created, solved),
             "resolution_business_seconds": _business_seconds(calendar, created, solved),
-            "replies_to_solve": agent_replies_until(ticket.pk, solved) if solved else None,
+            "replies_to_solve": (
+                (agent_replies_until(ticket.pk, solved) if replied else 0) if solved else None
+            ),
             "agent_replies": ticket.agent_reply_count,
             "reopen_count": ticket.reopen_count,
             # Never older than the change it reflects, also when the demo loader writes
             # history "as of" a past moment.
             "refreshed_at": max(clock.now(), ticket.updated_at),
         }
-        metrics, _created = TicketMetrics.objects.update_or_create(
-            ticket_id=ticket.pk, defaults=values
+        # One statement, inserting or updating: this runs after every change of every
+        # ticket, new ones from every channel included.
+        metrics = TicketMetrics(ticket_id=ticket.pk, **values)
+        TicketMetrics.objects.bulk_create(
+            [metrics],
+            update_conflicts=True,
+            unique_fields=["ticket"],
+            update_fields=list(values),
         )
     return metrics
 
