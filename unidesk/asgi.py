@@ -8,12 +8,9 @@ import os
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "unidesk.settings")
 
 from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.security.websocket import AllowedHostsOriginValidator
 from django.core.asgi import get_asgi_application
 
 django_application = get_asgi_application()
-
-from channels.auth import AuthMiddlewareStack  # noqa: E402
 
 from unidesk.api.webhook_lane import webhook_lane  # noqa: E402
 from unidesk.routing import websocket_urlpatterns  # noqa: E402
@@ -21,8 +18,6 @@ from unidesk.routing import websocket_urlpatterns  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": webhook_lane(django_application),
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": URLRouter(websocket_urlpatterns),
     }
 )

@@ -13,5 +13,6 @@ urlpatterns = [
     path("api/v1/", api.urls),
     re_path(r"^api/v1/(?P<rest>.*)$", json_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("unidesk.channels.webchat.urls")),
     path("", include("unidesk.workspace.urls")),
 ]

@@ -73,6 +73,14 @@ class ChannelAccountForm(forms.ModelForm):
                 _("Unknown settings %(names)s; known: %(known)s.")
                 % {"names": ", ".join(unknown), "known": ", ".join(sorted(plain)) or "—"}
             )
+        try:
+            problems = registry.adapter_class(self.instance.kind).settings_problems(value)
+        except NotFound:
+            problems = {}
+        if problems:
+            raise forms.ValidationError(
+                "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items()))
+            )
         return value
 
     def clean_new_secrets(self) -> dict[str, str]:

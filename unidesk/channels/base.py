@@ -227,6 +227,12 @@ class ChannelAdapter:
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config
 
+    @classmethod
+    def settings_problems(cls, values: Mapping[str, Any]) -> dict[str, str]:
+        """What is wrong with the plain settings about to be saved (name → reason), so
+        `channel add` and the administration refuse them instead of storing them."""
+        return {}
+
     def verify(self, request: WebhookRequest) -> None:
         raise VerificationFailed("this channel takes no webhooks", status=404)
 

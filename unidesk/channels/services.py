@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels import outbox, registry
-from unidesk.channels.base import ChannelError, IdentityRef
+from unidesk.channels.base import ChannelAdapter, ChannelError, IdentityRef
 from unidesk.channels.composer import reply_options
 from unidesk.channels.models import ChannelAccount, ChannelKind
 from unidesk.channels.selectors import forget_channel
@@ -61,6 +61,7 @@ def channel_add(
             % {"names": ", ".join(unknown), "kind": kind, "known": ", ".join(sorted(known))},
             fields=dict.fromkeys(unknown, "unknown"),
         )
+    _refuse_problems(adapter, {k: v for k, v in values.items() if k not in adapter.secret_settings})
     secret = values.pop("secret", "") or crypto.random_token(nbytes=24)
     secrets = {"secret": secret}
     secrets.update({k: v for k, v in values.items() if k in adapter.secret_settings})
@@ -76,6 +77,15 @@ def channel_add(
     account.set_secrets(secrets)
     account.save()
     return ConnectedChannel(account=account, secret=secret)
+
+
+def _refuse_problems(adapter: type[ChannelAdapter], values: Mapping[str, str]) -> None:
+    problems = adapter.settings_problems(values)
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items())),
+            fields=dict.fromkeys(problems, "invalid"),
+        )
 
 
 def channel_set_active(*, account: ChannelAccount, active: bool) -> ChannelAccount:
@@ -100,6 +110,9 @@ def channel_update_settings(
     *, account: ChannelAccount, settings: Mapping[str, str]
 ) -> ChannelAccount:
     adapter = registry.adapter_class(account.kind)
+    _refuse_problems(
+        adapter, {k: v for k, v in settings.items() if k not in adapter.secret_settings}
+    )
     secrets = dict(account.secrets)
     plain = dict(account.settings)
     for key, value in settings.items():

@@ -1,0 +1,165 @@
+"""Reads for the widget: a visitor's conversation as the visitor may see it.
+
+Only what the customer was part of leaves here: their messages and the replies sent to
+them. Internal notes, system entries and replies still waiting in the outbox never do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core import signing
+from django.db.models import Max, Prefetch, QuerySet
+from django.urls import reverse
+
+from unidesk.channels.models import ChannelAccount
+from unidesk.channels.webchat.models import Visitor
+from unidesk.core.errors import NotFound
+from unidesk.tickets.models import Attachment, DeliveryStatus, Direction, Message, Ticket
+
+HISTORY_LIMIT = 100
+FILE_LINK_MAX_AGE = 7 * 24 * 3600
+_FILE_SALT = "unidesk.webchat.file"
+IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})
+
+
+def channel_for_widget(key: str) -> ChannelAccount:
+    """The active web chat channel behind a widget key; NotFound otherwise."""
+    account = ChannelAccount.objects.filter(kind="webchat", key=key[:64], is_active=True).first()
+    if account is None:
+        raise NotFound("No such chat.")
+    return account
+
+
+def conversation_messages(channel_id: int, thread_key: str) -> QuerySet[Message]:
+    return (
+        Message.objects.filter(
+            ticket__channel_account_id=channel_id,
+            ticket__thread_key=thread_key[:255],
+            direction__in=[Direction.IN, Direction.OUT],
+        )
+        .exclude(direction=Direction.OUT, delivery_status=DeliveryStatus.QUEUED)
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+    )
+
+
+def history(
+    channel_id: int, thread_key: str, *, after: int = 0, limit: int = HISTORY_LIMIT
+) -> list[Message]:
+    """The newest ``limit`` messages after ``after`` (a message id), oldest first."""
+    qs = conversation_messages(channel_id, thread_key)
+    if after > 0:
+        qs = qs.filter(pk__gt=after)
+    return list(reversed(qs.order_by("-id")[:limit]))
+
+
+def conversation_message(channel_id: int, thread_key: str, message_id: int) -> Message | None:
+    return conversation_messages(channel_id, thread_key).filter(pk=message_id).first()
+
+
+def current_ticket_id(channel_id: int, thread_key: str) -> int | None:
+    """The conversation's newest ticket (where the visitor's next message goes)."""
+    return (
+        Ticket.objects.filter(channel_account_id=channel_id, thread_key=thread_key[:255])
+        .order_by("-created_at", "-id")
+        .values_list("id", flat=True)
+        .first()
+    )
+
+
+def read_by_agents_until(channel_id: int, thread_key: str) -> int:
+    found = Visitor.objects.filter(channel_id=channel_id, thread_key=thread_key).aggregate(
+        top=Max("agent_read_until")
+    )["top"]
+    return int(found or 0)
+
+
+def visitor_of_ticket(ticket: Ticket) -> Visitor | None:
+    """The newest visitor row of a web chat ticket's conversation (for the agent)."""
+    if ticket.channel != "webchat" or not ticket.thread_key:
+        return None
+    return (
+        Visitor.objects.filter(channel_id=ticket.channel_account_id, thread_key=ticket.thread_key)
+        .order_by("-last_seen_at")
+        .first()
+    )
+
+
+def file_link(channel_key: str, attachment_id: int) -> str:
+    token = signing.TimestampSigner(salt=_FILE_SALT).sign(str(attachment_id))
+    return reverse("webchat:file", kwargs={"key": channel_key, "token": token})
+
+
+def attachment_for_link(token: str) -> Attachment:
+    try:
+        value = signing.TimestampSigner(salt=_FILE_SALT).unsign(token, max_age=FILE_LINK_MAX_AGE)
+    except signing.BadSignature:
+        raise NotFound("This link is not valid (any more).") from None
+    attachment = Attachment.objects.select_related("message__ticket").filter(pk=int(value)).first()
+    if attachment is None or not attachment.is_kept:
+        raise NotFound("This file is not available.")
+    return attachment
+
+
+def _buttons(raw: Any) -> list[list[dict[str, str]]]:
+    """Rows of buttons in the shape the widget draws; anything else is left out."""
+    rows: list[list[dict[str, str]]] = []
+    if not isinstance(raw, list):
+        return rows
+    for row in raw[:10]:
+        cells = row if isinstance(row, list) else [row]
+        kept = []
+        for cell in cells[:8]:
+            if not isinstance(cell, dict) or not str(cell.get("text", "")).strip():
+                continue
+            text = str(cell["text"])[:80]
+            url = str(cell.get("url", ""))
+            if url.startswith(("https://", "http://")):
+                kept.append({"text": text, "url": url[:2000]})
+            elif cell.get("data") is not None:
+                kept.append({"text": text, "data": str(cell["data"])[:200]})
+        if kept:
+            rows.append(kept)
+    return rows
+
+
+def message_payload(message: Message, *, channel_key: str, public_id: str) -> dict[str, Any]:
+    """One message as the widget shows it."""
+    own_prefix = f"{public_id}:"
+    client_id = ""
+    if message.direction == Direction.IN and message.external_id.startswith(own_prefix):
+        client_id = message.external_id[len(own_prefix) :]
+    metadata = message.metadata or {}
+    payload: dict[str, Any] = {
+        "id": message.pk,
+        "dir": message.direction,
+        "text": message.text,
+        "at": message.created_at.isoformat(),
+        "origin": message.origin,
+    }
+    if client_id:
+        payload["client_id"] = client_id
+    if message.direction == Direction.OUT:
+        payload["author"] = message.author_name
+        payload["status"] = message.delivery_status
+    buttons = _buttons(metadata.get("buttons"))
+    if buttons and message.direction == Direction.OUT:
+        payload["buttons"] = buttons
+    if metadata.get("ask_email") and message.direction == Direction.OUT:
+        payload["ask_email"] = True
+    if metadata.get("button") is not None:
+        payload["button"] = str(metadata["button"])[:200]
+    files = [
+        {
+            "name": a.filename,
+            "size": a.size,
+            "type": a.content_type,
+            "image": a.content_type in IMAGE_TYPES,
+            "url": file_link(channel_key, a.pk),
+        }
+        for a in message.attachments.all()
+        if a.is_kept
+    ]
+    if files:
+        payload["files"] = files
+    return payload

@@ -1,0 +1,101 @@
+"""Pushing to websockets from anywhere in the desk.
+
+Websocket consumers (the chat widget's visitors, agents' workspaces) join groups of the
+channel layer; services, subscribers and the outbox push to those groups with ``push``.
+Pushes are best effort: a visitor or an agent who is not connected reads what they missed
+from the database when they reconnect, so nothing depends on a push arriving.
+
+With ``REDIS_URL`` the layer is channels-redis and pushes cross server processes and
+machines. Without it the layer lives in the server process (``InProcessChannelLayer``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+
+logger = logging.getLogger("unidesk.realtime")
+
+# Group names the channel layer accepts: ASCII letters, digits, hyphens, periods and
+# underscores, shorter than 100 characters.
+DESK_GROUP = "unidesk.desk"
+
+
+def ticket_group(ticket_id: int) -> str:
+    """Agents looking at one ticket (presence, typing)."""
+    return f"unidesk.ticket.{int(ticket_id)}"
+
+
+def visitor_group(channel_id: int, thread_key: str) -> str:
+    """Every open tab of one web chat conversation."""
+    digest = hashlib.sha256(thread_key.encode()).hexdigest()[:40]
+    return f"unidesk.chat.{int(channel_id)}.{digest}"
+
+
+def push(group: str, message: dict[str, Any]) -> None:
+    """Send ``message`` (with a ``type`` naming the consumer's handler) to ``group`` from
+    synchronous code. Never raises: a failed push is logged and the reader catches up
+    from the database."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.exception("realtime push to %s failed", group)
+
+
+class InProcessChannelLayer(InMemoryChannelLayer):
+    """The in-memory layer, safe to call from threads that run their own event loop.
+
+    Server-side pushes come from worker threads (the outbox worker, subscribers after a
+    view's commit) whose ``async_to_sync`` runs a private event loop, while the queues
+    consumers wait on belong to the server's loop and are not thread-safe. Calls made
+    from another loop are therefore carried over to the server's loop, which is known
+    from the first ``receive``."""
+
+    _home: asyncio.AbstractEventLoop | None = None
+
+    async def _on_home(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        home = self._home
+        try:
+            current = asyncio.get_running_loop()
+        except RuntimeError:  # pragma: no cover - always called from a coroutine
+            current = None
+        if home is None or home is current or home.is_closed() or not home.is_running():
+            return await call()
+        future = asyncio.run_coroutine_threadsafe(_awaited(call), home)
+        return await asyncio.wrap_future(future)
+
+    async def receive(self, channel: str) -> Any:
+        loop = asyncio.get_running_loop()
+        if self._home is not loop:
+            if self._home is not None and not self._home.is_running():
+                # A new server loop (tests start one per test): queues made on the old
+                # one cannot be awaited here.
+                self.channels: dict[str, Any] = {}
+                self.groups: dict[str, Any] = {}
+            self._home = loop
+        return await InMemoryChannelLayer.receive(self, channel)
+
+    async def send(self, channel: str, message: dict[str, Any]) -> None:
+        await self._on_home(lambda: InMemoryChannelLayer.send(self, channel, message))
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        await self._on_home(lambda: InMemoryChannelLayer.group_send(self, group, message))
+
+    async def group_add(self, group: str, channel: str) -> None:
+        await self._on_home(lambda: InMemoryChannelLayer.group_add(self, group, channel))
+
+    async def group_discard(self, group: str, channel: str) -> None:
+        await self._on_home(lambda: InMemoryChannelLayer.group_discard(self, group, channel))
+
+
+async def _awaited(call: Callable[[], Awaitable[Any]]) -> Any:
+    return await call()
