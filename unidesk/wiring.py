@@ -20,6 +20,12 @@ def connect() -> None:
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
+    from unidesk.core.events import subscribe
+    from unidesk.workspace import live
+
+    # Agents' open workspaces hear of every change to a ticket as it commits.
+    for event_type in live.KINDS:
+        subscribe(event_type, live.tell_workspaces)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)
