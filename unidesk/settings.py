@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "unidesk.channels.meta",
     "unidesk.channels.phone",
     "unidesk.channels.webchat",
+    "unidesk.automation",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",

@@ -17,15 +17,20 @@ def connect() -> None:
         return
     _connected = True
 
+    from unidesk.automation import subscribers as automation
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.core import worker
     from unidesk.core.events import subscribe
+    from unidesk.tickets.events import MessageReceived, TicketCreated
     from unidesk.workspace import live
 
     # Agents' open workspaces hear of every change to a ticket as it commits.
     for event_type in live.KINDS:
         subscribe(event_type, live.tell_workspaces)
+    # Out-of-hours replies, the live chat's pickup notice, and the channels' bots.
+    subscribe(TicketCreated, automation.on_ticket_created, background=True)
+    subscribe(MessageReceived, automation.on_message_received, background=True)
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

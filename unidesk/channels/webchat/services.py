@@ -475,12 +475,16 @@ def send_email_code(visitor_id: int, email: str, code: str, language: str) -> No
     """Mail the code (outside any transaction: a slow mail server must not hold rows)."""
     with translation.override(language):
         subject = _("Your code: %(code)s") % {"code": code}
-        body = _(
-            "Someone (we hope you) typed this address into the chat on our site.\n\n"
-            "Your code: %(code)s\n\n"
-            "Enter it in the chat to see your earlier conversations with us there. It works "
-            "for 30 minutes. If it was not you, ignore this message."
-        ) % {"code": code}
+        body = "\n\n".join(
+            [
+                _("Someone (we hope you) typed this address into the chat on our site."),
+                _("Your code: %(code)s") % {"code": code},
+                _(
+                    "Enter it in the chat to see your earlier conversations with us there. "
+                    "It works for 30 minutes. If it was not you, ignore this message."
+                ),
+            ]
+        )
     send_mail(subject, body, None, [email], fail_silently=False)
     logger.info("sent an email code to visitor %s", visitor_id)
 

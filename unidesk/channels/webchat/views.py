@@ -156,7 +156,7 @@ def widget_texts() -> dict[str, str]:
         "you": _("You"),
         "bot": _("Bot"),
         "auto": _("Automatic reply"),
-        "unread": _("{n} new messages"),
+        "unread": _("New messages: {n}"),
         "prechat_title": _("Before we start"),
         "name": _("Your name"),
         "email": _("Email"),
