@@ -29,8 +29,18 @@ def connect() -> None:
     for event_type in live.KINDS:
         subscribe(event_type, live.tell_workspaces)
     # Out-of-hours replies, the live chat's pickup notice, and the channels' bots.
-    subscribe(TicketCreated, automation.on_ticket_created, background=True)
-    subscribe(MessageReceived, automation.on_message_received, background=True)
+    subscribe(
+        TicketCreated,
+        automation.on_ticket_created,
+        background=True,
+        when=automation.concerns_new_conversation,
+    )
+    subscribe(
+        MessageReceived,
+        automation.on_message_received,
+        background=True,
+        when=automation.concerns_a_bot,
+    )
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)

@@ -11,6 +11,7 @@ import pytest
 
 from tests import factories
 from unidesk.accounts.models import BusinessHours, Group
+from unidesk.automation.replies import forget_bot_channels
 from unidesk.channels.base import IdentityRef, InboundMessage
 from unidesk.channels.ingest import IngestResult, ingest
 from unidesk.channels.models import ChannelAccount
@@ -58,3 +59,10 @@ def visitor_says(account: ChannelAccount, text: str, *, visitor: str = "v1", lan
             metadata={"webchat": {"language": language}, **extra},
         ),
     )
+
+
+@pytest.fixture(autouse=True)
+def _forget_bots() -> Any:
+    """The memo of channels with bots must not outlive a test's database."""
+    yield
+    forget_bot_channels()

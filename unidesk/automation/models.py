@@ -3,6 +3,8 @@ the live chat, and a greeting bot per channel with the answers it knows."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -109,6 +111,12 @@ class ChatBot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or _('Assistant bot')} ({self.channel})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        from unidesk.automation.replies import forget_bot_channels
+
+        forget_bot_channels()
 
 
 class BotAnswer(models.Model):

@@ -10,6 +10,8 @@ the group's ``AutoReplyPolicy``.
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from datetime import timedelta
 
 from django.conf import settings
@@ -92,6 +94,32 @@ class _NotSent(Exception):
     """The channel cannot take the message now (closed ticket, WhatsApp window)."""
 
 
+# Which channels have a bot switched on, remembered for a few seconds: every customer
+# message asks, and almost always the answer is "none".
+BOT_CHANNELS_TTL = 5.0
+_bot_channels: tuple[float, frozenset[int]] = (0.0, frozenset())
+_bot_channels_lock = threading.Lock()
+
+
+def bot_channels() -> frozenset[int]:
+    global _bot_channels  # noqa: PLW0603 (a per-process memo)
+    with _bot_channels_lock:
+        expires, channels = _bot_channels
+        if expires > time.monotonic():
+            return channels
+    fresh = frozenset(ChatBot.objects.filter(enabled=True).values_list("channel_id", flat=True))
+    with _bot_channels_lock:
+        _bot_channels = (time.monotonic() + BOT_CHANNELS_TTL, fresh)
+    return fresh
+
+
+def forget_bot_channels() -> None:
+    """A bot was switched on or off here: see it at once in this process."""
+    global _bot_channels  # noqa: PLW0603
+    with _bot_channels_lock:
+        _bot_channels = (0.0, frozenset())
+
+
 def _bot_answers(ticket: Ticket) -> bool:
     return ChatBot.objects.filter(channel_id=ticket.channel_account_id, enabled=True).exists()
 
@@ -101,6 +129,18 @@ def _acknowledges_itself(ticket: Ticket) -> bool:
         return registry.adapter_class(ticket.channel).acknowledges_new_tickets
     except NotFound:
         return False
+
+
+def may_speak(ticket: Ticket) -> bool:
+    """Whether a new conversation may need any automatic word from the desk (its bot, the
+    pickup notice, an out-of-hours reply), judged cheaply when it is created."""
+    if ticket.channel_account_id is None or ticket.is_public:
+        return False
+    if ticket.channel_account_id in bot_channels() or pickup_minutes(ticket) > 0:
+        return True
+    if _acknowledges_itself(ticket):
+        return False
+    return not answer_promise(ticket.group, at=ticket.created_at).open_now
 
 
 def out_of_hours_reply(ticket: Ticket) -> Message | None:
