@@ -254,3 +254,47 @@ async def test_a_button_press_is_a_message_with_the_buttons_data(
     assert message.metadata["button"] == "bot:handover"
     assert message.direction == Direction.IN
     await visitor.close()
+
+
+async def test_a_reply_read_before_the_outbox_records_it_sent_stays_read(
+    chat: tuple[ChannelAccount, str],
+) -> None:
+    from unidesk.channels import outbox
+    from unidesk.channels.base import DeliveryResult
+    from unidesk.channels.models import Delivery, DeliveryState
+    from unidesk.core import realtime
+
+    account, _ = chat
+    agent = await db(lambda: factories.agent(groups=["General"]))()
+    visitor = Visitor(account.key)
+    await visitor.connect()
+    await visitor.hello()
+    ack = await visitor.say("q", "Hi")
+    ticket_id = await db(lambda: Message.objects.get(pk=ack["message"]["id"]).ticket_id)()
+    reply = await db(_reply)(ticket_id, agent, "Hello!")
+    # The outbox claimed the delivery and the adapter pushed: the reply is still queued.
+    await db(lambda: Delivery.objects.filter(message=reply).update(state=DeliveryState.SENDING))()
+    group = realtime.visitor_group(account.pk, f"v:{visitor_public_id(visitor)}")
+    await db(realtime.push)(group, {"type": "chat.message", "message_id": reply.pk})
+
+    shown = await visitor.receive_type("message")
+    await visitor.send({"type": "read", "until": shown["message"]["id"]})
+    await visitor.send({"type": "ping"})
+    await visitor.receive_type("pong")
+    delivery = await db(lambda: Delivery.objects.select_related("message").get(message=reply))()
+    await db(outbox._mark_sent)(delivery, DeliveryResult())
+
+    stored = await db(lambda: Message.objects.get(pk=reply.pk))()
+    assert shown["message"]["text"] == "Hello!"
+    assert stored.delivery_status == DeliveryStatus.READ
+    await visitor.close()
+
+
+def visitor_public_id(visitor: Visitor) -> str:
+    from unidesk.channels.webchat.identity import public_id_from
+
+    assert visitor.token
+    key = visitor.ws.scope["path"].split("/")[3]
+    found = public_id_from(visitor.token, key)
+    assert found
+    return found

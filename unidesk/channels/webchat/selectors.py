@@ -31,15 +31,20 @@ def channel_for_widget(key: str) -> ChannelAccount:
     return account
 
 
-def conversation_messages(channel_id: int, thread_key: str) -> QuerySet[Message]:
-    return (
-        Message.objects.filter(
-            ticket__channel_account_id=channel_id,
-            ticket__thread_key=thread_key[:255],
-            direction__in=[Direction.IN, Direction.OUT],
-        )
-        .exclude(direction=Direction.OUT, delivery_status=DeliveryStatus.QUEUED)
-        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("id")))
+def conversation_messages(
+    channel_id: int, thread_key: str, *, include_queued: bool = False
+) -> QuerySet[Message]:
+    """The visitor's messages and the replies to them. Replies still waiting in the
+    outbox are left out unless ``include_queued`` (the outbox is pushing that one now)."""
+    messages = Message.objects.filter(
+        ticket__channel_account_id=channel_id,
+        ticket__thread_key=thread_key[:255],
+        direction__in=[Direction.IN, Direction.OUT],
+    )
+    if not include_queued:
+        messages = messages.exclude(direction=Direction.OUT, delivery_status=DeliveryStatus.QUEUED)
+    return messages.prefetch_related(
+        Prefetch("attachments", queryset=Attachment.objects.order_by("id"))
     )
 
 
@@ -54,7 +59,13 @@ def history(
 
 
 def conversation_message(channel_id: int, thread_key: str, message_id: int) -> Message | None:
-    return conversation_messages(channel_id, thread_key).filter(pk=message_id).first()
+    """One message of the conversation, as pushed to the visitor: the outbox pushes a
+    reply before it records it sent, so a queued one is included."""
+    return (
+        conversation_messages(channel_id, thread_key, include_queued=True)
+        .filter(pk=message_id)
+        .first()
+    )
 
 
 def current_ticket_id(channel_id: int, thread_key: str) -> int | None:

@@ -17,13 +17,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django_tasks import task
 
 from unidesk.channels.base import IdentityRef, InboundAttachment, InboundMessage
 from unidesk.channels.ingest import IngestResult, ingest
-from unidesk.channels.models import ChannelAccount
+from unidesk.channels.models import ChannelAccount, DeliveryState
 from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat.identity import (
     SiteIdentity,
@@ -563,15 +564,22 @@ def visitor_saw(*, session: Session, until: object, read: bool) -> int:
     if not isinstance(until, int) or isinstance(until, bool) or until <= 0:
         raise ValidationFailed(_("The message id is not understood."), code="bad_id")
     target = DeliveryStatus.READ if read else DeliveryStatus.DELIVERED
-    earlier = [DeliveryStatus.SENT] if not read else [DeliveryStatus.SENT, DeliveryStatus.DELIVERED]
+    earlier = [DeliveryStatus.SENT]
+    if read:
+        earlier.append(DeliveryStatus.DELIVERED)
+    # A reply the outbox is sending right now counts too: it pushes before it records
+    # the reply as sent, and the widget may answer first.
+    seen = Q(delivery_status__in=earlier) | Q(
+        delivery_status=DeliveryStatus.QUEUED, delivery__state=DeliveryState.SENDING
+    )
     changed = 0
     with transaction.atomic():
-        pending = Message.objects.select_for_update().filter(
+        pending = Message.objects.select_for_update(of=("self",)).filter(
+            seen,
             ticket__channel_account_id=session.channel_id,
             ticket__thread_key=session.thread_key,
             direction=Direction.OUT,
             pk__lte=until,
-            delivery_status__in=earlier,
         )
         for message in pending.order_by("id")[:200]:
             message_set_delivery(message=message, status=target)
