@@ -52,6 +52,7 @@
     };
     ws.onclose = function (event) {
       ws = null;
+      if (ticketPage) ticketPage.removeAttribute("data-live-watching");
       clearInterval(pingTimer);
       if (event.code === 4401) return; // signed out
       banner(text.reconnecting);
@@ -290,6 +291,7 @@
     },
     watching: function (frame) {
       watchingId = frame.ticket;
+      if (ticketPage) ticketPage.setAttribute("data-live-watching", "");
       markSeen();
     },
     presence: function (frame) {
