@@ -32,6 +32,7 @@ from typing import Any
 from bench.common import machine, percentile, process_rss_mb, server
 
 PING_EVERY = 25.0
+ORIGIN = "https://shop.example"
 
 
 def raise_fd_limit() -> int:
@@ -41,7 +42,9 @@ def raise_fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-async def _hold(url: str, origin: str, count: int, hold: float, ready: Any, results: Any) -> None:
+async def _hold(
+    url: str, origin: str, count: int, hold: float, *, ready: Any, results: Any
+) -> None:
     import websockets
 
     sockets: list[Any] = []
@@ -82,9 +85,9 @@ async def _hold(url: str, origin: str, count: int, hold: float, ready: Any, resu
     await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
 
 
-def _load_process(url: str, origin: str, count: int, hold: float, ready: Any, results: Any) -> None:
+def _load_process(url: str, count: int, hold: float, ready: Any, results: Any) -> None:
     raise_fd_limit()
-    asyncio.run(_hold(url, origin, count, hold, ready, results))
+    asyncio.run(_hold(url, ORIGIN, count, hold, ready=ready, results=results))
 
 
 async def _hello_latency(url: str, origin: str, samples: int) -> list[float]:
@@ -127,9 +130,7 @@ def run(connections: int, hold: float, loaders: int) -> dict[str, Any]:
                  for i in range(loaders)]  # fmt: skip
         opened_at = time.monotonic()
         workers = [
-            multiprocessing.Process(
-                target=_load_process, args=(url, "https://shop.example", n, hold, ready, results)
-            )
+            multiprocessing.Process(target=_load_process, args=(url, n, hold, ready, results))
             for n in share
         ]
         for worker in workers:
@@ -145,7 +146,7 @@ def run(connections: int, hold: float, loaders: int) -> dict[str, Any]:
         while time.monotonic() - wall_start < idle_for / 2:
             rss_samples.append(process_rss_mb(pid))
             time.sleep(1)
-        latency = asyncio.run(_hello_latency(url, "https://shop.example", 30))
+        latency = asyncio.run(_hello_latency(url, ORIGIN, 30))
         while time.monotonic() - wall_start < idle_for:
             rss_samples.append(process_rss_mb(pid))
             time.sleep(1)
@@ -171,8 +172,9 @@ def run(connections: int, hold: float, loaders: int) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--connections", type=int,
-                        default=int(os.environ.get("BENCH_WEBCHAT_CONNECTIONS", "10000")))
+    parser.add_argument(
+        "--connections", type=int, default=int(os.environ.get("BENCH_WEBCHAT_CONNECTIONS", "10000"))
+    )
     parser.add_argument("--hold", type=float, default=90.0, help="seconds to hold them")
     parser.add_argument("--loaders", type=int, default=4, help="load-generating processes")
     args = parser.parse_args(argv if argv is not None else [])  # fmt: skip

@@ -159,6 +159,8 @@ class OutboundMessage:
     is_public: bool = False
     created_at: datetime | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
+    # Who speaks: "agent", "bot", "auto_reply"… (channels that mark bot messages).
+    origin: str = ""
 
 
 @dataclass(frozen=True)

@@ -174,6 +174,7 @@ def build_outbound(delivery: Delivery) -> OutboundMessage:
         is_public=message.is_public,
         created_at=message.created_at,
         metadata=message.metadata,
+        origin=message.origin,
     )
 
 

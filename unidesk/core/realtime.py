@@ -14,6 +14,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -40,15 +42,73 @@ def visitor_group(channel_id: int, thread_key: str) -> str:
 
 def push(group: str, message: dict[str, Any]) -> None:
     """Send ``message`` (with a ``type`` naming the consumer's handler) to ``group`` from
-    synchronous code. Never raises: a failed push is logged and the reader catches up
-    from the database."""
+    synchronous code, without waiting: the pusher thread sends it, in order with the
+    other pushes of this process. Never raises; a push that fails is logged, and the
+    reader catches up from the database."""
+    _pusher().put(group, message)
+
+
+def push_now(group: str, message: dict[str, Any]) -> None:
+    """``push``, waiting until the layer has taken the message (for scripts and tests
+    that exit right after)."""
     layer = get_channel_layer()
-    if layer is None:
-        return
-    try:
+    if layer is not None:
         async_to_sync(layer.group_send)(group, message)
-    except Exception:
-        logger.exception("realtime push to %s failed", group)
+
+
+class _Pusher:
+    """One event loop in a daemon thread that sends pushes one after another.
+
+    Services push after their commit from request threads, the outbox worker and
+    subscribers; ``async_to_sync`` there would start an event loop per push (and
+    channels-redis a connection per loop). One long-lived loop keeps one connection and
+    the order in which this process pushed."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        ready = threading.Event()
+        self.thread = threading.Thread(
+            target=self._run, args=(ready,), name="unidesk-realtime", daemon=True
+        )
+        self.thread.start()
+        ready.wait(10)
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.queue = asyncio.Queue()
+        ready.set()
+        self.loop.run_until_complete(self._send_forever())
+
+    async def _send_forever(self) -> None:
+        assert self.queue is not None
+        while True:
+            group, message = await self.queue.get()
+            layer = get_channel_layer()
+            if layer is None:
+                continue
+            try:
+                await layer.group_send(group, message)
+            except Exception:
+                logger.exception("realtime push to %s failed", group)
+
+    def put(self, group: str, message: dict[str, Any]) -> None:
+        queue = self.queue
+        if queue is not None:
+            self.loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+
+
+_the_pusher: _Pusher | None = None
+_pusher_lock = threading.Lock()
+
+
+def _pusher() -> _Pusher:
+    global _the_pusher  # noqa: PLW0603 (one per process, started on first use)
+    if _the_pusher is None:
+        with _pusher_lock:
+            if _the_pusher is None:
+                _the_pusher = _Pusher()
+    return _the_pusher
 
 
 class InProcessChannelLayer(InMemoryChannelLayer):
@@ -61,6 +121,17 @@ class InProcessChannelLayer(InMemoryChannelLayer):
     from the first ``receive``."""
 
     _home: asyncio.AbstractEventLoop | None = None
+    _cleaned_at: float = 0.0
+    CLEAN_EVERY = 1.0  # seconds
+
+    def _clean_expired(self) -> None:
+        # The base layer walks every channel and group on every send and receive; with
+        # thousands of open widgets that walk costs more than the message. Expiry is
+        # housekeeping (a minute's grace), so once a second is plenty.
+        now = time.monotonic()
+        if now - self._cleaned_at >= self.CLEAN_EVERY:
+            self._cleaned_at = now
+            InMemoryChannelLayer._clean_expired(self)
 
     async def _on_home(self, call: Callable[[], Awaitable[Any]]) -> Any:
         home = self._home

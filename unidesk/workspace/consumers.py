@@ -19,7 +19,6 @@ import logging
 import time
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from unidesk.accounts.models import Agent
@@ -27,6 +26,7 @@ from unidesk.accounts.selectors import agent_group_ids
 from unidesk.channels.webchat.services import agent_saw, agent_typing
 from unidesk.core import realtime
 from unidesk.core.errors import NotFound
+from unidesk.core.threads import in_db_thread
 from unidesk.tickets.models import Ticket
 from unidesk.tickets.selectors import ticket_get_by_number_for
 
@@ -68,7 +68,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
                 return False, frozenset(), False
             return fresh.sees_all_tickets, frozenset(agent_group_ids(fresh)), True
 
-        self.sees_all, self.group_ids, active = await database_sync_to_async(read)()
+        self.sees_all, self.group_ids, active = await in_db_thread(read)()
         self.scope_read_at = time.monotonic()
         if not active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
@@ -124,7 +124,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             except NotFound:
                 return None
 
-        ticket = await database_sync_to_async(find)()
+        ticket = await in_db_thread(find)()
         if ticket is None:
             await self._send({"type": "error", "code": "not_found", "ticket": number})
             return
@@ -148,9 +148,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
         ticket, self.watching = self.watching, None
         await self._announce("left", ticket=ticket)
         if self.state == "replying":
-            await database_sync_to_async(agent_typing)(
-                ticket=ticket, name=self.agent.display_name, active=False
-            )
+            agent_typing(ticket=ticket, name=self.agent.display_name, active=False)
         await self.channel_layer.group_discard(realtime.ticket_group(ticket.pk), self.channel_name)
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
@@ -163,16 +161,14 @@ class AgentConsumer(AsyncWebsocketConsumer):
         await self._announce(self.state)
         if to_customer or not active:
             # Internal notes are never announced to the customer.
-            await database_sync_to_async(agent_typing)(
-                ticket=ticket, name=self.agent.display_name, active=active and to_customer
-            )
+            agent_typing(ticket=ticket, name=self.agent.display_name, active=active and to_customer)
 
     async def on_seen(self, frame: dict[str, Any]) -> None:
         ticket = self.watching
         message_id = frame.get("message")
         if ticket is None or not isinstance(message_id, int) or isinstance(message_id, bool):
             return
-        await database_sync_to_async(agent_saw)(ticket=ticket, until=message_id)
+        await in_db_thread(agent_saw)(ticket=ticket, until=message_id)
 
     async def _announce(self, state: str, *, ticket: Ticket | None = None) -> None:
         target = ticket or self.watching

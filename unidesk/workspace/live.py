@@ -45,38 +45,38 @@ KINDS: dict[type[Event], str] = {
 }
 
 
+_TICKET_FIELDS = ("number", "subject", "status", "group_id", "assignee_id", "channel")
+_MESSAGE_FIELDS = (
+    "id", "direction", "origin", "author_agent_id", "author_name", "text", "delivery_status",
+)  # fmt: skip
+
+
 def ticket_fact(ticket_id: int, kind: str, message_id: int | None = None) -> dict[str, Any] | None:
-    """What agents' workspaces are told about one change (None if the ticket is gone)."""
-    row = (
-        Ticket.objects.filter(pk=ticket_id)
-        .values("number", "subject", "status", "group_id", "assignee_id", "channel")
+    """What agents' workspaces are told about one change (None if the ticket is gone):
+    one query, two for a new ticket (its first message is the preview)."""
+    if message_id is None and kind == "created":
+        message_id = (
+            Message.objects.filter(ticket_id=ticket_id, direction=Direction.IN)
+            .order_by("id")
+            .values_list("id", flat=True)
+            .first()
+        )
+    if message_id is None:
+        row = Ticket.objects.filter(pk=ticket_id).values(*_TICKET_FIELDS).first()
+        return {"ticket": ticket_id, "kind": kind, **row} if row is not None else None
+    found = (
+        Message.objects.filter(pk=message_id, ticket_id=ticket_id)
+        .values(*_MESSAGE_FIELDS, *(f"ticket__{name}" for name in _TICKET_FIELDS))
         .first()
     )
-    if row is None:
-        return None
-    fact: dict[str, Any] = {"ticket": ticket_id, "kind": kind, **row}
-    message = _message(ticket_id, message_id, first=kind == "created")
-    if message is not None:
-        fact["message"] = message
-    return fact
-
-
-def _message(ticket_id: int, message_id: int | None, *, first: bool) -> dict[str, Any] | None:
-    messages = Message.objects.filter(ticket_id=ticket_id)
-    if message_id is not None:
-        messages = messages.filter(pk=message_id)
-    elif first:
-        messages = messages.filter(direction=Direction.IN).order_by("id")
-    else:
-        return None
-    found = messages.values(
-        "id", "direction", "origin", "author_agent_id", "author_name", "text", "delivery_status"
-    ).first()
     if found is None:
         return None
-    row: dict[str, Any] = dict(found)
-    row["text"] = one_line(row["text"] or "", PREVIEW_CHARS)
-    return row
+    fact: dict[str, Any] = {"ticket": ticket_id, "kind": kind}
+    fact.update({name: found[f"ticket__{name}"] for name in _TICKET_FIELDS})
+    message = {name: found[name] for name in _MESSAGE_FIELDS}
+    message["text"] = one_line(message["text"] or "", PREVIEW_CHARS)
+    fact["message"] = message
+    return fact
 
 
 def tell_workspaces(event: Event) -> None:

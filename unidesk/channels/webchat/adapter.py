@@ -26,6 +26,7 @@ from unidesk.channels.base import (
 )
 from unidesk.channels.registry import register
 from unidesk.channels.webchat import config
+from unidesk.channels.webchat.payloads import reply_payload
 from unidesk.core import realtime
 
 
@@ -42,8 +43,18 @@ class WebchatAdapter(ChannelAdapter):
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
         if not outbound.thread_key:
             raise PermanentError(_("This conversation has no web chat visitor to write to."))
-        realtime.push(
-            realtime.visitor_group(self.config.id, outbound.thread_key),
-            {"type": "chat.message", "message_id": outbound.message_id},
-        )
+        push: dict[str, Any] = {"type": "chat.message", "message_id": outbound.message_id}
+        if not outbound.attachments:
+            # The widget draws it as it is; with files it reads the message back, for
+            # their signed links.
+            push["payload"] = reply_payload(
+                message_id=outbound.message_id,
+                text=outbound.text,
+                created_at=outbound.created_at,
+                origin=outbound.origin,
+                author=outbound.author_name,
+                status="sent",
+                metadata=outbound.metadata,
+            )
+        realtime.push(realtime.visitor_group(self.config.id, outbound.thread_key), push)
         return DeliveryResult(status="sent")

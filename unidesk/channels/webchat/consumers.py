@@ -20,20 +20,21 @@ import logging
 import re
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from unidesk.channels.models import ChannelAccount
-from unidesk.channels.selectors import active_channel_for_webhook
+from unidesk.channels.selectors import active_channel_for_webhook, remembered_channel
 from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat import selectors, services
 from unidesk.core import realtime
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
 from unidesk.core.ratelimit import RateLimited
+from unidesk.core.threads import in_db_thread
 
 logger = logging.getLogger("unidesk.webchat")
 
@@ -46,6 +47,13 @@ CLOSE_REFUSED = 4403
 CLOSE_UNKNOWN = 4404
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+def in_thread(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
+    """Run ``func`` (which may use the database) off the event loop, in the pool of
+    threads that keep their connection (``core.threads``): thousands of visitors must
+    not queue behind each other's queries."""
+    return in_db_thread(func)
 
 
 class FrameError(Exception):
@@ -66,20 +74,23 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         key = str(self.scope["url_route"]["kwargs"].get("key", ""))
-        try:
-            self.account = await database_sync_to_async(active_channel_for_webhook)(
-                kind="webchat", key=key
-            )
-        except NotFound:
-            await self.close(code=CLOSE_UNKNOWN)
-            return
+        # Widgets reconnect in waves after a restart: the channel is usually remembered.
+        account = remembered_channel(kind="webchat", key=key)
+        if account is None:
+            try:
+                account = await in_thread(active_channel_for_webhook)(kind="webchat", key=key)
+            except NotFound:
+                await self.close(code=CLOSE_UNKNOWN)
+                return
+        self.account = account
         conf = widget_config.parse(self.account.key, self.account.settings)
         if not conf.origin_allowed(self._header("origin")):
             await self.close(code=CLOSE_REFUSED)
             return
         await self.accept()
         try:
-            await database_sync_to_async(services.connection_allowed)(ip=self._ip())
+            if services.connection_limit_applies():
+                await in_thread(services.connection_allowed)(ip=self._ip())
         except RateLimited as exc:
             await self._error("rate_limited", exc.message, retry_after=exc.retry_after)
             await self.close(code=4429)
@@ -156,23 +167,29 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             with translation.override(language):
                 return func(**kwargs)
 
-        return await database_sync_to_async(run)()
+        return await in_thread(run)()
 
     async def on_ping(self, frame: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
 
     async def on_hello(self, frame: dict[str, Any]) -> None:
+        start: dict[str, Any] = {
+            "account": self.account,
+            "token": frame.get("token"),
+            "identity": frame.get("identity"),
+            "page_url": frame.get("page"),
+            "user_agent": self._header("user-agent"),
+            "ip": self._ip(),
+        }
+        language = services.language_of(frame.get("lang"))
         try:
-            session = await self._call(
-                services.session_start,
-                language=services.language_of(frame.get("lang")),
-                account=self.account,
-                token=frame.get("token"),
-                identity=frame.get("identity"),
-                page_url=frame.get("page"),
-                user_agent=self._header("user-agent"),
-                ip=self._ip(),
-            )
+            if services.session_needs_database(self.account, token=start["token"],
+                                               identity=start["identity"]):  # fmt: skip
+                session = await self._call(services.session_start, language=language, **start)
+            else:
+                # A new anonymous visitor (most page views): nothing to read.
+                with translation.override(language):
+                    session = services.session_start(**start)
         except PermissionDenied as exc:
             # A forged identity, or none where the site requires one: nothing more to say.
             await self._error(exc.code, exc.message)
@@ -184,9 +201,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         self.session, self._group = session, session.group
         await self.channel_layer.group_add(session.group, self.channel_name)
         after = frame.get("after")
-        self.ticket_id, welcome = await self._call(
-            _welcome, session=session, after=after if isinstance(after, int) else 0
-        )
+        after = after if isinstance(after, int) else 0
+        if session.stored or session.signed:
+            self.ticket_id, welcome = await self._call(_welcome, session=session, after=after)
+        else:
+            self.ticket_id, welcome = _welcome(session=session, after=after)
         await self._send(welcome)
 
     async def on_message(self, frame: dict[str, Any]) -> None:
@@ -214,17 +233,18 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 source=self.channel_name,
                 **kwargs,
             )
-            message = selectors.conversation_message(
-                session.channel_id, session.thread_key, result.message.pk
-            )
+            # Messages over the websocket carry no files (uploads go over HTTP).
             payload = selectors.message_payload(
-                message or result.message,
+                result.message,
                 channel_key=session.channel_key,
                 public_id=session.public_id,
+                with_files=False,
             )
             return result.ticket.pk, payload
 
         self.ticket_id, payload = await self._call(store)
+        # The visitor's row exists now: later messages need not look for it.
+        self.session = replace(session, stored=True)
         await self._send({"type": "ack", "id": frame.get("id"), "message": payload})
 
     async def on_typing(self, frame: dict[str, Any]) -> None:
@@ -276,6 +296,8 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         await self._send({"type": "code_sent"})
 
     async def _send_profile(self, profile: services.Profile) -> None:
+        if self.session is not None:
+            self.session = replace(self.session, stored=True)
         await self._send(
             {
                 "type": "profile",
@@ -294,6 +316,9 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         session = self.session
         if session is None or event.get("except") == self.channel_name:
             return
+        if isinstance(event.get("payload"), dict):
+            await self._send({"type": "message", "message": event["payload"]})
+            return
 
         def load() -> tuple[int, dict[str, Any]] | None:
             message = selectors.conversation_message(
@@ -306,7 +331,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             )
             return message.ticket_id, payload
 
-        loaded = await database_sync_to_async(load)()
+        loaded = await in_thread(load)()
         if loaded is not None:
             self.ticket_id, payload = loaded
             await self._send({"type": "message", "message": payload})
@@ -354,6 +379,8 @@ def _welcome(*, session: services.Session, after: int) -> tuple[int | None, dict
     """The answer to hello: the visitor's token, who we know them as, and what they
     missed (a visitor without a stored row has no history, and costs no query)."""
     visitor = services.visitor_of(session) if session.stored else None
+    if visitor is not None:
+        services.visitor_returned(session)
     has_history = visitor is not None or session.signed
     messages = (
         selectors.history(session.channel_id, session.thread_key, after=max(0, after))

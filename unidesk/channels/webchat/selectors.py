@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from unidesk.channels.models import ChannelAccount
 from unidesk.channels.webchat.models import Visitor
+from unidesk.channels.webchat.payloads import reply_payload
 from unidesk.core.errors import NotFound
 from unidesk.tickets.models import Attachment, DeliveryStatus, Direction, Message, Ticket
 
@@ -112,54 +113,36 @@ def attachment_for_link(token: str) -> Attachment:
     return attachment
 
 
-def _buttons(raw: Any) -> list[list[dict[str, str]]]:
-    """Rows of buttons in the shape the widget draws; anything else is left out."""
-    rows: list[list[dict[str, str]]] = []
-    if not isinstance(raw, list):
-        return rows
-    for row in raw[:10]:
-        cells = row if isinstance(row, list) else [row]
-        kept = []
-        for cell in cells[:8]:
-            if not isinstance(cell, dict) or not str(cell.get("text", "")).strip():
-                continue
-            text = str(cell["text"])[:80]
-            url = str(cell.get("url", ""))
-            if url.startswith(("https://", "http://")):
-                kept.append({"text": text, "url": url[:2000]})
-            elif cell.get("data") is not None:
-                kept.append({"text": text, "data": str(cell["data"])[:200]})
-        if kept:
-            rows.append(kept)
-    return rows
-
-
-def message_payload(message: Message, *, channel_key: str, public_id: str) -> dict[str, Any]:
-    """One message as the widget shows it."""
-    own_prefix = f"{public_id}:"
-    client_id = ""
-    if message.direction == Direction.IN and message.external_id.startswith(own_prefix):
-        client_id = message.external_id[len(own_prefix) :]
+def message_payload(
+    message: Message, *, channel_key: str, public_id: str, with_files: bool = True
+) -> dict[str, Any]:
+    """One message as the widget shows it (``with_files=False`` for one known to have
+    none, sparing the query)."""
     metadata = message.metadata or {}
-    payload: dict[str, Any] = {
-        "id": message.pk,
-        "dir": message.direction,
-        "text": message.text,
-        "at": message.created_at.isoformat(),
-        "origin": message.origin,
-    }
-    if client_id:
-        payload["client_id"] = client_id
     if message.direction == Direction.OUT:
-        payload["author"] = message.author_name
-        payload["status"] = message.delivery_status
-    buttons = _buttons(metadata.get("buttons"))
-    if buttons and message.direction == Direction.OUT:
-        payload["buttons"] = buttons
-    if metadata.get("ask_email") and message.direction == Direction.OUT:
-        payload["ask_email"] = True
+        payload = reply_payload(
+            message_id=message.pk,
+            text=message.text,
+            created_at=message.created_at,
+            origin=message.origin,
+            author=message.author_name,
+            status=message.delivery_status,
+            metadata=metadata,
+        )
+    else:
+        payload = {
+            "id": message.pk,
+            "dir": message.direction,
+            "text": message.text,
+            "at": message.created_at.isoformat(),
+            "origin": message.origin,
+        }
+        own_prefix = f"{public_id}:"
+        if message.external_id.startswith(own_prefix):
+            payload["client_id"] = message.external_id[len(own_prefix) :]
     if metadata.get("button") is not None:
         payload["button"] = str(metadata["button"])[:200]
+    attachments = message.attachments.all() if with_files else []
     files = [
         {
             "name": a.filename,
@@ -168,7 +151,7 @@ def message_payload(message: Message, *, channel_key: str, public_id: str) -> di
             "image": a.content_type in IMAGE_TYPES,
             "url": file_link(channel_key, a.pk),
         }
-        for a in message.attachments.all()
+        for a in attachments
         if a.is_kept
     ]
     if files:

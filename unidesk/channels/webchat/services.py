@@ -92,6 +92,16 @@ def _limits() -> dict[str, ratelimit.Limit]:
     }
 
 
+def connection_limit_applies() -> bool:
+    return bool(settings.UNIDESK["WEBCHAT_IP_CONNECTIONS_PER_MINUTE"] > 0)
+
+
+def session_needs_database(account: ChannelAccount, *, token: object, identity: object) -> bool:
+    """Whether starting this session reads anything: a returning visitor (their row), a
+    signed identity (the channel secret). A new anonymous visitor needs nothing."""
+    return bool(token) or identity not in (None, "", {})
+
+
 def connection_allowed(*, ip: str) -> None:
     """Count a new connection from ``ip``; ``RateLimited`` when there are too many."""
     if ip:
@@ -197,11 +207,19 @@ def _visitor_for_writing(session: Session) -> Visitor:
     )
     if created and session.site is not None:
         _link_signed_identity(session)
-    elif not created and (now - visitor.last_seen_at > timedelta(minutes=1)):
-        visitor.last_seen_at = now
-        visitor.page_url = session.page_url or visitor.page_url
-        visitor.save(update_fields=["last_seen_at", "page_url"])
     return visitor
+
+
+def visitor_returned(session: Session) -> None:
+    """A stored visitor connected again: remember when and on which page (at most once
+    a minute, so a flapping connection does not write on every reconnect)."""
+    now = clock.now()
+    changes: dict[str, object] = {"last_seen_at": now}
+    if session.page_url:
+        changes["page_url"] = session.page_url
+    Visitor.objects.filter(
+        public_id=session.public_id, last_seen_at__lt=now - timedelta(minutes=1)
+    ).update(**changes)
 
 
 def _link_signed_identity(session: Session) -> None:
@@ -312,15 +330,18 @@ def message_receive(
     if attachment is not None:
         counted.append((session.public_id, limits["uploads"]))
     ratelimit.check(*counted)
-    visitor = visitor_of(session)
-    _check_prechat(account, visitor, session)
-    visitor = _visitor_for_writing(session)
+    name = ""
+    if not session.stored:
+        # The first thing this visitor keeps: check the form, write their row. Later
+        # messages skip both (the customer already has the name they gave).
+        _check_prechat(account, visitor_of(session), session)
+        name = _visitor_for_writing(session).name
     extra["webchat"] = {"language": session.language, "page": session.page_url}
     inbound = InboundMessage(
         external_id=external_id,
         identity=IdentityRef(session.identity_kind, session.identity_value),
         text=cleaned,
-        name=visitor.name,
+        name=name,
         thread_key=session.thread_key,
         attachments=(attachment,) if attachment is not None else (),
         metadata=extra,
@@ -432,14 +453,15 @@ def prechat_submit(*, session: Session, name: object, email: object) -> Profile:
 
 
 def _name_customer(session: Session, name: str) -> None:
-    identity = (
-        Identity.objects.select_related("customer")
-        .filter(kind=session.identity_kind, value=session.identity_value)
-        .first()
+    """The visitor introduced themselves: their customer (made now if they have not
+    written yet) carries the name."""
+    identified = customer_for_identity(
+        kind=session.identity_kind, value=session.identity_value, name=name
     )
-    if identity is not None and not identity.customer.name:
-        identity.customer.name = name
-        identity.customer.save(update_fields=["name"])
+    customer = identified.customer
+    if not customer.name:
+        customer.name = name
+        customer.save(update_fields=["name"])
 
 
 def _code_hash(visitor: Visitor, code: str) -> str:
