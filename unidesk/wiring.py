@@ -20,6 +20,7 @@ def connect() -> None:
     from unidesk.automation import subscribers as automation
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.telegram import polling as telegram_polling
+    from unidesk.channels.webchat import offline as webchat_offline
     from unidesk.core import worker
     from unidesk.core.events import subscribe
     from unidesk.tickets.events import MessageReceived, TicketCreated
@@ -46,6 +47,7 @@ def connect() -> None:
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)
     worker.periodic("webhooks.prune", 3600, webhooks.prune)
     worker.periodic("telegram.poll", 1, telegram_polling.poll_all)
+    worker.periodic("webchat.email_unseen_replies", 60, webchat_offline.email_unseen_replies)
     worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
     worker.periodic(
         "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))

@@ -12,8 +12,6 @@ import pytest
 from tests import factories
 from unidesk.accounts.models import BusinessHours, Group
 from unidesk.automation.replies import forget_bot_channels
-from unidesk.channels.base import IdentityRef, InboundMessage
-from unidesk.channels.ingest import IngestResult, ingest
 from unidesk.channels.models import ChannelAccount
 
 MOSCOW = ZoneInfo("Europe/Moscow")
@@ -44,21 +42,6 @@ def chat(general: Group) -> ChannelAccount:
 @pytest.fixture
 def api(general: Group) -> ChannelAccount:
     return factories.channel("api", name="Shop app", group_name="General")[0]
-
-
-def visitor_says(account: ChannelAccount, text: str, *, visitor: str = "v1", language: str = "en",
-                 **extra: Any) -> IngestResult:  # fmt: skip
-    """A web chat visitor's message, as the widget's connection hands it to ingestion."""
-    return ingest(
-        account,
-        InboundMessage(
-            external_id=factories.unique(f"{visitor}:"),
-            identity=IdentityRef("webchat", f"visitor-{visitor}"),
-            text=text,
-            thread_key=f"v:{visitor}",
-            metadata={"webchat": {"language": language}, **extra},
-        ),
-    )
 
 
 @pytest.fixture(autouse=True)

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from tests import factories
-from tests.automation.conftest import SATURDAY, WORKING, visitor_says
+from tests.automation.conftest import SATURDAY, WORKING
+from tests.support.webchat import visitor_says
 from unidesk.automation.bot import HANDOVER, best_answer, bot_handle
 from unidesk.automation.models import BotAnswer, BotConversation, BotState, ChatBot
 from unidesk.channels.models import ChannelAccount

@@ -11,7 +11,8 @@ import pytest
 import time_machine
 
 from tests import factories
-from tests.automation.conftest import SATURDAY, WORKING, visitor_says
+from tests.automation.conftest import SATURDAY, WORKING
+from tests.support.webchat import visitor_says
 from unidesk.accounts.models import Group
 from unidesk.automation.models import AutoReplyPolicy
 from unidesk.automation.replies import out_of_hours_reply

@@ -298,3 +298,37 @@ def visitor_public_id(visitor: Visitor) -> str:
     found = public_id_from(visitor.token, key)
     assert found
     return found
+
+
+async def test_agents_see_where_the_visitor_writes_from(
+    chat: tuple[ChannelAccount, str],
+) -> None:
+    from django.test import Client
+
+    account, _ = chat
+    visitor = Visitor(account.key)
+    await visitor.connect()
+    await visitor.hello(page="https://shop.example/cart?step=2")
+    await visitor.send({"type": "prechat", "name": "Пётр", "email": "petr@example.com"})
+    await visitor.receive_type("profile")
+    await visitor.say("1", "Hello")
+    hostile = Visitor(account.key)
+    await hostile.connect()
+    await hostile.hello(page="javascript:alert(document.cookie)")
+    await hostile.say("1", "Hi")
+
+    def page(number_of: int) -> str:
+        agent = factories.agent(groups=["General"])
+        client = Client()
+        client.force_login(agent)
+        ticket = Ticket.objects.order_by("id")[number_of]
+        return client.get(f"/t/{ticket.number}/").content.decode()
+
+    first = await db(page)(0)
+    second = await db(page)(1)
+    assert "https://shop.example/cart?step=2" in first
+    assert "petr@example.com" in first
+    assert "not confirmed" in first
+    assert "javascript:" not in second
+    await visitor.close()
+    await hostile.close()

@@ -71,3 +71,16 @@ class EmailCode(models.Model):
 
     def __str__(self) -> str:
         return f"code for {self.email}"
+
+
+class EmailedReply(models.Model):
+    """A reply the visitor did not see in the chat, sent to the email they left."""
+
+    message = models.OneToOneField(
+        "tickets.Message", on_delete=models.CASCADE, related_name="webchat_emailed"
+    )
+    email = models.EmailField()
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"message {self.message_id} emailed to {self.email}"

@@ -168,7 +168,7 @@ def session_start(
         stored=stored,
         site=site,
         language=language_of(language),
-        page_url=one_line(str(page_url or ""), 500),
+        page_url=_page_url(page_url),
         user_agent=one_line(user_agent, 300),
         ip=ip,
     )
@@ -177,6 +177,12 @@ def session_start(
 def public_id_matches(session: Session, token: object) -> bool:
     """Whether ``token`` is the session's own (not replaced by a new one)."""
     return public_id_from(token, session.channel_key) == session.public_id
+
+
+def _page_url(raw: object) -> str:
+    """The page the widget is on, if it is a web address (agents get it as a link)."""
+    url = one_line(str(raw or ""), 500)
+    return url if url.lower().startswith(("https://", "http://")) else ""
 
 
 def visitor_of(session: Session) -> Visitor | None:
