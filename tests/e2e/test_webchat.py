@@ -5,6 +5,7 @@ message; and the same across two server processes joined by Redis."""
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from collections.abc import Iterator
@@ -24,6 +25,10 @@ pytestmark = pytest.mark.e2e
 # A shared two-core machine: give the live updates time, never a fixed sleep.
 expect.set_options(timeout=20_000)
 
+# The smallest PNG there is: one transparent pixel.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 AGENT_EMAIL = "olga@shop.example"
 AGENT_PASSWORD = "correct horse battery"
 
@@ -136,7 +141,13 @@ def test_a_visitor_and_an_agent_talk_live(tmp_path: Path, chromium: Browser) -> 
         expect(reply.locator(".who")).to_have_text("Ольга")
         expect(agent.locator("#timeline > li.message-out").last).to_contain_text("Read")
         expect(chat.locator(".msg.in").first).to_contain_text("Прочитано")
-        assert inbound_texts(api) == ["Здравствуйте! Где мой заказ 4521?"]
+
+        chat.locator("input[type=file]").set_input_files(
+            files=[{"name": "чек.png", "mimeType": "image/png", "buffer": PNG}]
+        )
+        expect(chat.locator(".msg.in img[alt='чек.png']")).to_be_visible()
+        expect(agent.locator("#timeline .attachments")).to_contain_text("чек.png")
+        assert inbound_texts(api) == ["Здравствуйте! Где мой заказ 4521?", ""]
 
 
 def test_a_restart_of_the_desk_loses_no_message(tmp_path: Path, chromium: Browser) -> None:
