@@ -166,5 +166,9 @@ class BotConversation(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     handed_over_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        verbose_name = _("bot conversation")
+        verbose_name_plural = _("bot conversations")
+
     def __str__(self) -> str:
         return f"bot on ticket {self.ticket_id}: {self.state}"

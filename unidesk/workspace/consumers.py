@@ -157,7 +157,8 @@ class AgentConsumer(AsyncWebsocketConsumer):
             return
         active = bool(frame.get("active"))
         to_customer = frame.get("mode", "reply") == "reply"
-        self.state = "replying" if active else "viewing"
+        # Only a reply can collide with a colleague's; a note is just viewing.
+        self.state = "replying" if active and to_customer else "viewing"
         await self._announce(self.state)
         if to_customer or not active:
             # Internal notes are never announced to the customer.
