@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import queue
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -54,6 +55,51 @@ def push_now(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is not None:
         async_to_sync(layer.group_send)(group, message)
+
+
+def defer(work: Callable[[], None]) -> None:
+    """Run ``work`` (which may read the database and push) soon, in this process's
+    realtime thread, in order with other deferred work. For subscribers that tell
+    screens about a change after it committed: the request or worker that made the
+    change does not wait for them."""
+    _deferrer().put(work)
+
+
+class _Deferrer:
+    def __init__(self) -> None:
+        self.queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._run, name="unidesk-live", daemon=True)
+        self.thread.start()
+
+    def put(self, work: Callable[[], None]) -> None:
+        self.queue.put(work)
+
+    def _run(self) -> None:
+        from django.db import connections
+
+        while True:
+            work = self.queue.get()
+            try:
+                work()
+            except Exception:
+                logger.exception("deferred realtime work failed")
+            finally:
+                # Keep the connection between jobs, unless an error may have broken it.
+                for connection in connections.all(initialized_only=True):
+                    if connection.errors_occurred:
+                        connection.close_if_unusable_or_obsolete()
+
+
+_the_deferrer: _Deferrer | None = None
+
+
+def _deferrer() -> _Deferrer:
+    global _the_deferrer  # noqa: PLW0603 (one per process, started on first use)
+    if _the_deferrer is None:
+        with _pusher_lock:
+            if _the_deferrer is None:
+                _the_deferrer = _Deferrer()
+    return _the_deferrer
 
 
 class _Pusher:

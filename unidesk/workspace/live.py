@@ -80,7 +80,12 @@ def ticket_fact(ticket_id: int, kind: str, message_id: int | None = None) -> dic
 
 
 def tell_workspaces(event: Event) -> None:
-    """Inline subscriber: push the change to every connected workspace."""
+    """Inline subscriber: push the change to every connected workspace (from the
+    realtime thread: whoever made the change does not wait for it)."""
+    realtime.defer(lambda: push_fact(event))
+
+
+def push_fact(event: Event) -> None:
     kind = KINDS.get(type(event))
     ticket_id = getattr(event, "ticket_id", None)
     if kind is None or ticket_id is None:
