@@ -10,15 +10,19 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from unidesk.channels import outbox, registry
 from unidesk.channels.models import (
     ChannelAccount,
+    ChannelKind,
     ChannelLease,
     Delivery,
     DeliveryState,
@@ -111,9 +115,23 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "key"]
     fields = [
         "kind", "name", "key", "group", "settings", "is_active", "masked_secrets", "new_secrets",
-        "created_at",
+        "embedding", "created_at",
     ]  # fmt: skip
-    readonly_fields = ["kind", "key", "masked_secrets", "created_at"]
+    readonly_fields = ["kind", "key", "masked_secrets", "embedding", "created_at"]
+
+    @admin.display(description=_("on your site"))
+    def embedding(self, account: ChannelAccount) -> str:
+        """For a web chat: the tag to put on the site, and a page to try it."""
+        if account.kind != ChannelKind.WEBCHAT or not account.pk:
+            return "—"
+        return format_html(
+            '<code>&lt;script src="{}" data-channel="{}" async&gt;&lt;/script&gt;</code>'
+            '<br><a href="{}" target="_blank">{}</a>',
+            settings.BASE_URL + reverse("webchat:widget-js"),
+            account.key,
+            reverse("webchat:try", kwargs={"key": account.key}),
+            _("Try the chat"),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Connecting needs the secret shown once: `unidesk channel add`.

@@ -170,3 +170,18 @@ def test_preflight_for_an_allowed_origin(client: Client, account: ChannelAccount
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert "POST" in response["Access-Control-Allow-Methods"]
+
+
+def test_agents_can_try_the_chat_on_a_page_of_the_desk(
+    client: Client, account: ChannelAccount
+) -> None:
+    anonymous = client.get(f"/webchat/{account.key}/try")
+    client.force_login(factories.agent(groups=["General"]))
+    page = client.get(f"/webchat/{account.key}/try")
+    missing = client.get("/webchat/nope/try")
+
+    assert anonymous.status_code == 302
+    assert page.status_code == 200
+    assert f'data-channel="{account.key}"' in page.content.decode()
+    assert "http://testserver/widget.js" in page.content.decode()
+    assert missing.status_code == 404

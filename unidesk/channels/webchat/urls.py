@@ -11,4 +11,5 @@ urlpatterns = [
     path("webchat/<str:key>/config", views.widget_config_view, name="config"),
     path("webchat/<str:key>/upload", views.upload, name="upload"),
     path("webchat/<str:key>/files/<str:token>", views.file, name="file"),
+    path("webchat/<str:key>/try", views.try_widget, name="try"),
 ]

@@ -15,8 +15,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -274,4 +277,17 @@ def file(request: HttpRequest, key: str, token: str) -> HttpResponseBase:
         attachment.file, filename=attachment.filename, content_type=attachment.content_type
     )
     response["Cross-Origin-Resource-Policy"] = "cross-origin"
+    return response
+
+
+@login_required
+@require_GET
+def try_widget(request: HttpRequest, key: str) -> HttpResponse:
+    """A page of the desk with the chat on it, for agents to see and try it."""
+    account = _channel(key)
+    if account is None:
+        return HttpResponse(status=404)
+    widget_url = request.build_absolute_uri(reverse("webchat:widget-js"))
+    response = render(request, "webchat/try.html", {"account": account, "widget_url": widget_url})
+    response["X-Frame-Options"] = "DENY"
     return response
