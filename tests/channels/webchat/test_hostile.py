@@ -257,3 +257,23 @@ async def test_too_many_connections_from_one_address_are_told_to_wait(
     assert error["code"] == "rate_limited"
     assert error["retry_after"] > 0
     assert code == 4429
+
+
+async def test_a_flood_of_frames_is_slowed_down_without_closing(
+    chat: tuple[ChannelAccount, str],
+) -> None:
+    account, _ = chat
+    visitor = await _ready(account)
+
+    for _ in range(60):
+        await visitor.send({"type": "read", "until": 1})
+    await visitor.send({"type": "message", "id": "late", "text": "still here"})
+    codes = []
+    while not await visitor.ws.receive_nothing(0.3):
+        frame = await visitor.receive()
+        codes.append((frame.get("code"), frame.get("id")))
+
+    assert ("rate_limited", None) in codes
+    assert ("rate_limited", "late") in codes  # the widget keeps it and sends it again
+    assert await db(Message.objects.count)() == 0
+    await visitor.close()

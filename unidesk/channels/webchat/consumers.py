@@ -63,12 +63,32 @@ class FrameError(Exception):
         self.message = message
 
 
+class FrameBudget:
+    """Frames one connection may send: a token bucket kept in memory (no shared state, no
+    I/O), against a client flooding the desk with frames that each cost a query."""
+
+    def __init__(self, rate: float = 10.0, burst: float = 30.0) -> None:
+        self.rate, self.burst = rate, burst
+        self.tokens, self.at = burst, time.monotonic()
+
+    def take(self) -> float:
+        """0 if the frame may go, else the seconds until one may."""
+        now = time.monotonic()
+        self.tokens = min(self.burst, self.tokens + (now - self.at) * self.rate)
+        self.at = now
+        if self.tokens >= 1:
+            self.tokens -= 1
+            return 0.0
+        return (1 - self.tokens) / self.rate
+
+
 class VisitorConsumer(AsyncWebsocketConsumer):
     account: ChannelAccount
     session: services.Session | None = None
     ticket_id: int | None = None
     _last_typing: float = 0.0
     _group: str = ""
+    budget: FrameBudget
 
     # --- the handshake ------------------------------------------------------------------
 
@@ -83,6 +103,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
                 await self.close(code=CLOSE_UNKNOWN)
                 return
         self.account = account
+        self.budget = FrameBudget()
         conf = widget_config.parse(self.account.key, self.account.settings)
         if not conf.origin_allowed(self._header("origin")):
             await self.close(code=CLOSE_REFUSED)
@@ -117,6 +138,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         frame_id = None
         try:
+            wait = self.budget.take()
+            if wait > 0:
+                found = _ID_IN_FRAME.search((text_data or "")[:300])
+                frame_id = found.group(1) if found else None
+                raise RateLimited(_("Too many frames at once; slow down."), retry_after=wait)
             if text_data is None:
                 raise FrameError("binary", _("Send text frames with JSON."))
             if len(text_data) > MAX_FRAME:
