@@ -206,3 +206,15 @@ def test_matching_understands_word_forms_in_both_languages(
     found = best_answer(list(bot.answers.all()), text)
 
     assert (found.question_en if found else None) == expected
+
+
+def test_buttons_that_are_not_the_bots_are_left_alone(
+    bot: ChatBot, chat: ChannelAccount, run_tasks: Callable[[], int]
+) -> None:
+    with time_machine.travel(WORKING, tick=False):
+        ticket = visitor_says(chat, "Hi").ticket
+        visitor_says(chat, "★★★★★", button="csat:5")
+        run_tasks()
+
+    assert [m.origin for m in said(ticket.pk)] == [Origin.BOT]
+    assert BotConversation.objects.get(ticket=ticket).state == BotState.ACTIVE

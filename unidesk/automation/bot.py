@@ -184,6 +184,8 @@ def _converse(
         if greet:
             _say(bot, ticket, introduction(bot, answers, language))
         pressed = str((message.metadata or {}).get("button") or "")
+        if pressed and not pressed.startswith("bot:"):
+            return  # someone else's button (a survey's): not a question for the bot
         if pressed == HANDOVER:
             _hand_over(bot, conversation, ticket, reason="asked")
             return
