@@ -74,8 +74,21 @@ def prepare(desk: DeskProcess, site: Site) -> tuple[str, httpx.Client]:
     return channel["key"], api
 
 
+# The agent allowed notifications; the page's notifications are recorded, not shown.
+RECORD_NOTIFICATIONS = """
+window.shownNotifications = [];
+window.Notification = function (title, options) {
+  window.shownNotifications.push({title: title, body: (options || {}).body});
+};
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
 def agent_signs_in(browser: Browser, desk_url: str) -> Page:
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.add_init_script(RECORD_NOTIFICATIONS)
+    page = context.new_page()
     page.set_default_timeout(20_000)
     page.goto(f"{desk_url}/login/")
     page.fill("#id_username", AGENT_EMAIL)
@@ -126,6 +139,10 @@ def test_a_visitor_and_an_agent_talk_live(tmp_path: Path, chromium: Browser) -> 
         expect(row).to_be_visible()
         expect(agent.locator("#inbox-views a.current .count")).to_have_text("1")
         assert agent.evaluate("window.stillTheSamePage") is True  # no reload
+        notified = agent.evaluate("window.shownNotifications")
+        assert notified == [
+            {"title": "New conversation #1001", "body": "Здравствуйте! Где мой заказ 4521?"}
+        ]
 
         row.click()
         expect(agent.locator("#timeline")).to_contain_text("Где мой заказ 4521?")
