@@ -332,3 +332,21 @@ async def test_agents_see_where_the_visitor_writes_from(
     assert "javascript:" not in second
     await visitor.close()
     await hostile.close()
+
+
+async def test_the_visitors_language_goes_with_their_messages(
+    chat: tuple[ChannelAccount, str],
+) -> None:
+    account, _ = chat
+    visitor = Visitor(account.key)
+    await visitor.connect()
+    await visitor.send({"type": "hello", "lang": "ru-RU"})
+    await visitor.receive_type("welcome")
+    await visitor.send({"type": "message", "id": "x", "text": ""})
+    refused = await visitor.receive_type("error")
+    ack = await visitor.say("1", "Здравствуйте")
+
+    message = await db(lambda: Message.objects.get(pk=ack["message"]["id"]))()
+    assert message.metadata["webchat"]["language"] == "ru"
+    assert refused["message"] == "Сообщение пустое."
+    await visitor.close()

@@ -184,10 +184,11 @@ class VisitorConsumer(AsyncWebsocketConsumer):
         }
 
     async def _call(
-        self, func: Callable[..., Any], *, language: str | None = None, **kwargs: Any
+        self, func: Callable[..., Any], *, speak: str | None = None, **kwargs: Any
     ) -> Any:
-        """Run a service in the database thread, speaking the visitor's language."""
-        language = language or (self.session.language if self.session else "en")
+        """Run a service in the database thread, speaking the visitor's language (or
+        ``speak``, before the visitor's session exists)."""
+        language = speak or (self.session.language if self.session else "en")
 
         def run() -> Any:
             with translation.override(language):
@@ -206,12 +207,13 @@ class VisitorConsumer(AsyncWebsocketConsumer):
             "page_url": frame.get("page"),
             "user_agent": self._header("user-agent"),
             "ip": self._ip(),
+            "language": frame.get("lang"),
         }
         language = services.language_of(frame.get("lang"))
         try:
             if services.session_needs_database(self.account, token=start["token"],
                                                identity=start["identity"]):  # fmt: skip
-                session = await self._call(services.session_start, language=language, **start)
+                session = await self._call(services.session_start, speak=language, **start)
             else:
                 # A new anonymous visitor (most page views): nothing to read.
                 with translation.override(language):

@@ -165,7 +165,8 @@
     ".composer textarea{resize:none;max-height:120px;min-height:40px}",
     ".icon{background:none;border:0;cursor:pointer;padding:8px;color:#6b7280;line-height:0}",
     ".icon svg{width:20px;height:20px;fill:currentColor}",
-    ".send{background:var(--accent);color:#fff;border:0;border-radius:8px;padding:10px 14px;cursor:pointer;font:inherit}",
+    ".send{background:var(--accent);color:#fff;border:0;border-radius:8px;padding:9px 11px;cursor:pointer;line-height:0}",
+    ".send svg{width:20px;height:20px;fill:currentColor}",
     ".hide{display:none!important}",
     ".err{color:#b91c1c;font-size:12px}",
     "@media (max-width:480px){.panel{bottom:0;right:0;left:0;width:100vw;max-width:100vw;height:100%;",
@@ -175,6 +176,8 @@
   var ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>';
 
   var CLIP = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5H9v9a3 3 0 0 0 6 0V5a4.5 4.5 0 0 0-9 0v11.5a6 6 0 0 0 12 0v-10z"/></svg>';
+
+  var PLANE = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M3 20.5 21 12 3 3.5v6.6L15 12 3 13.9z"/></svg>';
 
   var ui = {};
 
@@ -204,8 +207,10 @@
       title: t.attach, "aria-label": t.attach, onclick: function () { ui.file.click(); }
     });
     ui.attach.innerHTML = CLIP;
+    var sendButton = h("button", { "class": "send", type: "submit", title: t.send, "aria-label": t.send });
+    sendButton.innerHTML = PLANE;
     ui.composer = h("form", { "class": "composer", onsubmit: onSubmit }, [
-      ui.attach, ui.file, ui.text, h("button", { "class": "send", type: "submit", text: t.send })
+      ui.attach, ui.file, ui.text, sendButton
     ]);
     ui.panel = h("div", {
       "class": "panel " + side, role: "dialog", "aria-label": t.title, hidden: true
