@@ -18,6 +18,7 @@ from tests.support.websocket import WebsocketClient
 from unidesk.accounts.models import Agent
 from unidesk.asgi import application
 from unidesk.channels.models import ChannelAccount
+from unidesk.core import realtime
 from unidesk.core.actor import Actor
 from unidesk.tickets.models import Message
 from unidesk.tickets.services import ticket_update
@@ -26,9 +27,12 @@ db = database_sync_to_async
 
 
 @pytest.fixture(autouse=True)
-def _fresh_channel_layer() -> Any:
+def _fresh_channel_layer(monkeypatch: pytest.MonkeyPatch) -> Any:
+    monkeypatch.setattr(realtime, "PUSH_TIMEOUT", 1.0)
+    realtime.settle()
     channel_layers.backends = {}
     yield
+    realtime.settle()
     channel_layers.backends = {}
 
 

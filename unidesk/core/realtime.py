@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import inspect
 import logging
 import queue
 import threading
@@ -28,6 +29,7 @@ logger = logging.getLogger("unidesk.realtime")
 # Group names the channel layer accepts: ASCII letters, digits, hyphens, periods and
 # underscores, shorter than 100 characters.
 DESK_GROUP = "unidesk.desk"
+PUSH_TIMEOUT = 5.0  # seconds
 
 
 def ticket_group(ticket_id: int) -> str:
@@ -65,13 +67,46 @@ def defer(work: Callable[[], None]) -> None:
     _deferrer().put(work)
 
 
+class _Pending:
+    """How much work a background thread still has, to wait for it to finish."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.changed = threading.Condition()
+
+    def add(self) -> None:
+        with self.changed:
+            self.count += 1
+
+    def done(self) -> None:
+        with self.changed:
+            self.count -= 1
+            self.changed.notify_all()
+
+    def wait_idle(self, timeout: float) -> bool:
+        with self.changed:
+            return self.changed.wait_for(lambda: self.count == 0, timeout)
+
+
+def settle(timeout: float = PUSH_TIMEOUT * 2) -> bool:
+    """Wait until deferred work and pushes queued so far are done (for tests and for
+    commands that exit right after a change). Returns whether they finished in time."""
+    deadline = time.monotonic() + timeout
+    deferrer, pusher = _the_deferrer, _the_pusher
+    if deferrer is not None and not deferrer.pending.wait_idle(max(0, deadline - time.monotonic())):
+        return False
+    return pusher is None or pusher.pending.wait_idle(max(0, deadline - time.monotonic()))
+
+
 class _Deferrer:
     def __init__(self) -> None:
         self.queue: queue.SimpleQueue[Callable[[], None]] = queue.SimpleQueue()
+        self.pending = _Pending()
         self.thread = threading.Thread(target=self._run, name="unidesk-live", daemon=True)
         self.thread.start()
 
     def put(self, work: Callable[[], None]) -> None:
+        self.pending.add()
         self.queue.put(work)
 
     def _run(self) -> None:
@@ -84,6 +119,7 @@ class _Deferrer:
             except Exception:
                 logger.exception("deferred realtime work failed")
             finally:
+                self.pending.done()
                 # Keep the connection between jobs, unless an error may have broken it.
                 for connection in connections.all(initialized_only=True):
                     if connection.errors_occurred:
@@ -113,6 +149,7 @@ class _Pusher:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] | None = None
+        self.pending = _Pending()
         ready = threading.Event()
         self.thread = threading.Thread(
             target=self._run, args=(ready,), name="unidesk-realtime", daemon=True
@@ -130,18 +167,21 @@ class _Pusher:
         assert self.queue is not None
         while True:
             group, message = await self.queue.get()
-            layer = get_channel_layer()
-            if layer is None:
-                continue
             try:
-                await layer.group_send(group, message)
+                layer = get_channel_layer()
+                if layer is not None:
+                    # Never wait long for one push: the pushes queued behind it matter.
+                    await asyncio.wait_for(layer.group_send(group, message), PUSH_TIMEOUT)
             except Exception:
                 logger.exception("realtime push to %s failed", group)
+            finally:
+                self.pending.done()
 
     def put(self, group: str, message: dict[str, Any]) -> None:
-        queue = self.queue
-        if queue is not None:
-            self.loop.call_soon_threadsafe(queue.put_nowait, (group, message))
+        pushes = self.queue
+        if pushes is not None:
+            self.pending.add()
+            self.loop.call_soon_threadsafe(pushes.put_nowait, (group, message))
 
 
 _the_pusher: _Pusher | None = None
@@ -187,8 +227,15 @@ class InProcessChannelLayer(InMemoryChannelLayer):
             current = None
         if home is None or home is current or home.is_closed() or not home.is_running():
             return await call()
-        future = asyncio.run_coroutine_threadsafe(_awaited(call), home)
-        return await asyncio.wrap_future(future)
+        coroutine = _awaited(call)
+        try:
+            future = asyncio.run_coroutine_threadsafe(coroutine, home)
+            # The server's loop may stop before it runs the call (at shutdown): do not
+            # wait for it forever.
+            return await asyncio.wait_for(asyncio.wrap_future(future), PUSH_TIMEOUT)
+        finally:
+            if inspect.getcoroutinestate(coroutine) == inspect.CORO_CREATED:
+                coroutine.close()  # never ran: nobody is left to receive it
 
     async def receive(self, channel: str) -> Any:
         loop = asyncio.get_running_loop()

@@ -15,15 +15,20 @@ from tests import factories
 from tests.support.websocket import WebsocketClient
 from unidesk.asgi import application
 from unidesk.channels.models import ChannelAccount
+from unidesk.core import realtime
 
 ORIGIN = "https://shop.example"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_channel_layer() -> Iterator[None]:
-    """Each test gets its own in-process layer (and event loop)."""
+def _fresh_channel_layer(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Each test gets its own in-process layer (and event loop), after the pushes of
+    the one before have gone (a push to a test's finished loop gives up in a second)."""
+    monkeypatch.setattr(realtime, "PUSH_TIMEOUT", 1.0)
+    realtime.settle()
     channel_layers.backends = {}
     yield
+    realtime.settle()
     channel_layers.backends = {}
 
 
