@@ -100,6 +100,8 @@ INSTALLED_APPS = [
     "unidesk.crosschannel",
     "unidesk.csat",
     "unidesk.reports",
+    "unidesk.channels.webchat",
+    "unidesk.automation",
     "unidesk.workspace",
     "unidesk.api",
     "unidesk.apps.UnideskConfig",
@@ -207,7 +209,8 @@ if REDIS_URL:
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One server process: the layer lives in it (see unidesk.core.realtime).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "unidesk.core.realtime.InProcessChannelLayer"}}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- auth -----------------------------------------------------------------------------
@@ -272,6 +275,12 @@ UNIDESK = {
     "DELIVERY_TIMEOUT_SECONDS": _env_int("UNIDESK_DELIVERY_TIMEOUT", 15),
     "DEMO": _env_flag("UNIDESK_DEMO", True),
     "EMBEDDED_WORKER": _env_flag("UNIDESK_EMBEDDED_WORKER", True),
+    # Web chat: what one visitor and one IP address may do (docs/webchat.md).
+    "WEBCHAT_VISITOR_MESSAGES_PER_MINUTE": _env_int("UNIDESK_WEBCHAT_VISITOR_PER_MINUTE", 30),
+    "WEBCHAT_VISITOR_BURST_PER_10S": _env_int("UNIDESK_WEBCHAT_VISITOR_BURST", 8),
+    "WEBCHAT_IP_MESSAGES_PER_MINUTE": _env_int("UNIDESK_WEBCHAT_IP_PER_MINUTE", 120),
+    "WEBCHAT_IP_CONNECTIONS_PER_MINUTE": _env_int("UNIDESK_WEBCHAT_IP_CONNECTIONS", 120),
+    "WEBCHAT_UPLOADS_PER_HOUR": _env_int("UNIDESK_WEBCHAT_UPLOADS_PER_HOUR", 30),
 }
 
 LOGGING = {

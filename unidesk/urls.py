@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(r"^api/v1/(?P<rest>.*)$", json_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
     path("s/<str:token>", survey_views.survey, name="csat-survey"),
+    path("", include("unidesk.channels.webchat.urls")),
     path("", include("unidesk.workspace.urls")),
 ]

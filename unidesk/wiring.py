@@ -17,11 +17,13 @@ def connect() -> None:
         return
     _connected = True
 
+    from unidesk.automation import subscribers as automation
     from unidesk.channels import outbox, webhooks
     from unidesk.channels.email import acknowledgement as email_acknowledgement
     from unidesk.channels.email import imap as email_imap
     from unidesk.channels.events import ButtonPressed, DeliveryGaveUp
     from unidesk.channels.telegram import polling as telegram_polling
+    from unidesk.channels.webchat import offline as webchat_offline
     from unidesk.core import worker
     from unidesk.core.events import subscribe
     from unidesk.crosschannel import subscribers as crosschannel
@@ -36,6 +38,7 @@ def connect() -> None:
         TicketCreated,
         TicketUpdated,
     )
+    from unidesk.workspace import live
 
     subscribe(TicketCreated, email_acknowledgement.on_ticket_created)
     subscribe(MessageReceived, crosschannel.on_message_received, background=True)
@@ -49,6 +52,22 @@ def connect() -> None:
     subscribe(TicketUpdated, csat_subscribers.ticket_status_changed)
     subscribe(ButtonPressed, csat_subscribers.button_pressed, background=True)
     subscribe(DeliveryGaveUp, csat_subscribers.delivery_gave_up)
+    # Agents' open workspaces hear of every change to a ticket as it commits.
+    for event_type in live.KINDS:
+        subscribe(event_type, live.tell_workspaces)
+    # Out-of-hours replies, the live chat's pickup notice, and the channels' bots.
+    subscribe(
+        TicketCreated,
+        automation.on_ticket_created,
+        background=True,
+        when=automation.concerns_new_conversation,
+    )
+    subscribe(
+        MessageReceived,
+        automation.on_message_received,
+        background=True,
+        when=automation.concerns_a_bot,
+    )
 
     worker.periodic("outbox.sweep", 30, outbox.sweep)
     worker.periodic("webhooks.sweep", 30, webhooks.sweep)
@@ -58,6 +77,7 @@ def connect() -> None:
     worker.periodic("csat.sweep", 60, csat.surveys_sweep)
     worker.periodic("reports.refresh_stale", 60, reports.metrics_refresh_stale)
     worker.periodic("reports.fill_missing", 3600, reports.metrics_fill_missing)
+    worker.periodic("webchat.email_unseen_replies", 60, webchat_offline.email_unseen_replies)
     worker.periodic("tasks.requeue_abandoned", 300, worker.requeue_abandoned_tasks)
     worker.periodic(
         "tasks.prune_finished", 3600, lambda: worker.prune_finished_tasks(timedelta(days=2))

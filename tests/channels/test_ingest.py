@@ -244,8 +244,11 @@ def test_events_reach_inline_subscribers_only_after_commit(
     from unidesk.core import events
 
     seen: list[int] = []
-    before = list(events._subscriptions)
-    events.subscribe(MessageReceived, lambda e: seen.append(e.message_id))
+
+    def handler(event: MessageReceived) -> None:
+        seen.append(event.message_id)
+
+    events.subscribe(MessageReceived, handler)
     try:
         with (
             django_capture_on_commit_callbacks(execute=False) as callbacks,
@@ -258,8 +261,8 @@ def test_events_reach_inline_subscribers_only_after_commit(
             callback()
         assert seen == [result.message.pk]
     finally:
-        # Only this test's subscriber goes; the desk's own subscribers stay.
-        events._subscriptions[:] = before
+        # Only this test's subscriber goes; the desk's own stay wired.
+        events._subscriptions[:] = [s for s in events._subscriptions if s.handler is not handler]
 
 
 def test_identities_are_unique_per_kind_and_value(account) -> None:

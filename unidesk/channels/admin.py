@@ -14,12 +14,15 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from unidesk.channels import outbox, registry
 from unidesk.channels.models import (
     ChannelAccount,
+    ChannelKind,
     ChannelLease,
     Delivery,
     DeliveryState,
@@ -77,6 +80,14 @@ class ChannelAccountForm(forms.ModelForm):
                 _("Unknown settings %(names)s; known: %(known)s.")
                 % {"names": ", ".join(unknown), "known": ", ".join(sorted(plain)) or "—"}
             )
+        try:
+            problems = registry.adapter_class(self.instance.kind).settings_problems(value)
+        except NotFound:
+            problems = {}
+        if problems:
+            raise forms.ValidationError(
+                "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items()))
+            )
         return value
 
     def clean_new_secrets(self) -> dict[str, str]:
@@ -107,9 +118,30 @@ class ChannelAccountAdmin(admin.ModelAdmin):
     search_fields = ["name", "key"]
     fields = [
         "kind", "name", "key", "inbound_address", "group", "settings", "is_active",
-        "masked_secrets", "new_secrets", "created_at",
+        "masked_secrets", "new_secrets", "embedding", "created_at",
     ]  # fmt: skip
-    readonly_fields = ["kind", "key", "inbound_address", "masked_secrets", "created_at"]
+    readonly_fields = [
+        "kind",
+        "key",
+        "inbound_address",
+        "masked_secrets",
+        "embedding",
+        "created_at",
+    ]
+
+    @admin.display(description=_("on your site"))
+    def embedding(self, account: ChannelAccount) -> str:
+        """For a web chat: the tag to put on the site, and a page to try it."""
+        if account.kind != ChannelKind.WEBCHAT or not account.pk:
+            return "—"
+        return format_html(
+            '<code>&lt;script src="{}" data-channel="{}" async&gt;&lt;/script&gt;</code>'
+            '<br><a href="{}" target="_blank">{}</a>',
+            settings.BASE_URL + reverse("webchat:widget-js"),
+            account.key,
+            reverse("webchat:try", kwargs={"key": account.key}),
+            _("Try the chat"),
+        )
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Connecting needs the secret shown once: `unidesk channel add`.

@@ -194,7 +194,8 @@ class OutboundMessage:
     created_at: datetime | None = None
     metadata: Mapping[str, Any] = field(default_factory=dict)
     # Who wrote it: "agent", or "auto_reply"/"bot"/"system" for messages nobody typed
-    # (email marks those Auto-Submitted so other robots do not answer them).
+    # (email marks those Auto-Submitted so other robots do not answer them; the web chat
+    # marks the bot's).
     origin: str = "agent"
 
 
@@ -263,6 +264,12 @@ class ChannelAdapter:
 
     def __init__(self, config: ChannelConfig) -> None:
         self.config = config
+
+    @classmethod
+    def settings_problems(cls, values: Mapping[str, Any]) -> dict[str, str]:
+        """What is wrong with the plain settings about to be saved (name → reason), so
+        `channel add` and the administration refuse them instead of storing them."""
+        return {}
 
     def verify(self, request: WebhookRequest) -> None:
         raise VerificationFailed("this channel takes no webhooks", status=404)

@@ -190,10 +190,19 @@ def _mark_sent(delivery: Delivery, result: DeliveryResult) -> None:
         Delivery.objects.filter(pk=delivery.pk).update(
             state=DeliveryState.SENT, sent_at=now, lease_until=None, last_error="", updated_at=now
         )
+        status: str = result.status or DeliveryStatus.SENT
+        # The channel may already have reported the message delivered or read (the chat
+        # widget shows it the moment it is pushed); "sent" must not undo that.
+        current = (
+            Message.objects.select_for_update()
+            .filter(pk=delivery.message_id)
+            .values_list("delivery_status", flat=True)
+            .first()
+        )
+        if current in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
+            status = current
         message_set_delivery(
-            message=delivery.message,
-            status=result.status or DeliveryStatus.SENT,
-            external_id=result.external_id or None,
+            message=delivery.message, status=status, external_id=result.external_id or None
         )
 
 

@@ -11,16 +11,16 @@ from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Group
 from unidesk.channels import outbox, registry
-from unidesk.channels.base import ChannelError, IdentityRef
+from unidesk.channels.base import ChannelAdapter, ChannelError, IdentityRef
 from unidesk.channels.composer import reply_options
 from unidesk.channels.models import ChannelAccount, ChannelKind
 from unidesk.channels.selectors import forget_channel
 from unidesk.core import crypto
 from unidesk.core.actor import Actor
-from unidesk.core.errors import ValidationFailed
+from unidesk.core.errors import Conflict, ValidationFailed
 from unidesk.core.text import one_line
 from unidesk.tickets.attachments import files_removed_on_error
-from unidesk.tickets.models import Message, Origin, Status, Ticket
+from unidesk.tickets.models import Direction, Message, Origin, Status, Ticket
 from unidesk.tickets.services import (
     NewAttachment,
     message_add_outbound,
@@ -61,6 +61,7 @@ def channel_add(
             % {"names": ", ".join(unknown), "kind": kind, "known": ", ".join(sorted(known))},
             fields=dict.fromkeys(unknown, "unknown"),
         )
+    _refuse_problems(adapter, {k: v for k, v in values.items() if k not in adapter.secret_settings})
     secret = values.pop("secret", "") or crypto.random_token(nbytes=24)
     secrets = {"secret": secret}
     secrets.update({k: v for k, v in values.items() if k in adapter.secret_settings})
@@ -76,6 +77,15 @@ def channel_add(
     account.set_secrets(secrets)
     account.save()
     return ConnectedChannel(account=account, secret=secret)
+
+
+def _refuse_problems(adapter: type[ChannelAdapter], values: Mapping[str, str]) -> None:
+    problems = adapter.settings_problems(values)
+    if problems:
+        raise ValidationFailed(
+            "; ".join(f"{name}: {reason}" for name, reason in sorted(problems.items())),
+            fields=dict.fromkeys(problems, "invalid"),
+        )
 
 
 def channel_set_active(*, account: ChannelAccount, active: bool) -> ChannelAccount:
@@ -100,6 +110,9 @@ def channel_update_settings(
     *, account: ChannelAccount, settings: Mapping[str, str]
 ) -> ChannelAccount:
     adapter = registry.adapter_class(account.kind)
+    _refuse_problems(
+        adapter, {k: v for k, v in settings.items() if k not in adapter.secret_settings}
+    )
     secrets = dict(account.secrets)
     plain = dict(account.settings)
     for key, value in settings.items():
@@ -123,13 +136,19 @@ def reply_send(
     attachments: Sequence[NewAttachment] = (),
     status_after: str | None = None,
     metadata: Mapping[str, Any] | None = None,
+    seen_up_to: int | None = None,
 ) -> Message:
     """An agent answers the customer: the reply and its delivery are stored together and
     the outbox sends it through the ticket's channel. Refused when the channel does not
-    take free text now (WhatsApp after 24 hours: send a template instead)."""
+    take free text now (WhatsApp after 24 hours: send a template instead), and — when
+    ``seen_up_to`` names the newest message the agent had on screen — when a colleague
+    has replied since (``Conflict``, code ``newer_reply``), so the customer does not get
+    two answers to one question."""
     actor = Actor.for_agent(author)
     with files_removed_on_error(), transaction.atomic():
         locked = _open_for_reply(ticket)
+        if seen_up_to is not None:
+            _refuse_if_a_colleague_replied(locked, author, seen_up_to)
         options = reply_options(locked)
         if not options.free_text:
             raise ValidationFailed(options.reason, fields={"text": "window_closed"})
@@ -184,6 +203,27 @@ def automatic_message_send(
         )
         outbox.enqueue(message)
     return message
+
+
+def _refuse_if_a_colleague_replied(ticket: Ticket, author: Agent, seen_up_to: int) -> None:
+    newer = (
+        Message.objects.filter(
+            ticket=ticket, direction=Direction.OUT, origin=Origin.AGENT, pk__gt=seen_up_to
+        )
+        .exclude(author_agent=author)
+        .order_by("-id")
+        .first()
+    )
+    if newer is not None:
+        raise Conflict(
+            _(
+                "%(name)s sent a reply while you were writing: “%(text)s”. Read it; if "
+                "yours is still needed, send it again."
+            )
+            % {"name": newer.author_name, "text": one_line(newer.text, 120)},
+            fields={"text": "newer_reply"},
+            code="newer_reply",
+        )
 
 
 def _open_for_reply(ticket: Ticket) -> Ticket:

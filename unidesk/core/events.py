@@ -65,6 +65,9 @@ class Subscription:
     event: type[Event]
     handler: Handler
     background: bool
+    # Checked when the event is published (inside its transaction): a background handler
+    # that has nothing to do for most events costs no task row for them.
+    when: Callable[[Any], bool] | None = None
 
     @property
     def handler_path(self) -> str:
@@ -76,12 +79,26 @@ _recorders: list[list[Event]] = []
 _recorders_lock = threading.Lock()
 
 
-def subscribe(event: type[Event], handler: Handler, *, background: bool = False) -> None:
-    _subscriptions.append(Subscription(event=event, handler=handler, background=background))
+def subscribe(
+    event: type[Event],
+    handler: Handler,
+    *,
+    background: bool = False,
+    when: Callable[[Any], bool] | None = None,
+) -> None:
+    """``when``, if given, is asked at publish time whether the handler cares about this
+    event; keep it cheap, it runs inside the publishing transaction."""
+    _subscriptions.append(
+        Subscription(event=event, handler=handler, background=background, when=when)
+    )
 
 
 def subscriptions_for(event: Event) -> list[Subscription]:
-    return [s for s in _subscriptions if isinstance(event, s.event)]
+    return [
+        s
+        for s in _subscriptions
+        if isinstance(event, s.event) and (s.when is None or s.when(event))
+    ]
 
 
 def handler_by_path(path: str) -> Handler:

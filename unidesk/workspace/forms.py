@@ -162,6 +162,8 @@ class Composed:
     text: str
     attachments: list[NewAttachment]
     status_after: str | None
+    # The newest message on screen when the agent started writing (collision check).
+    seen_up_to: int | None = None
 
 
 def parse_composer(data: QueryDict, files: MultiValueDict[str, UploadedFile]) -> Composed:
@@ -183,6 +185,7 @@ def parse_composer(data: QueryDict, files: MultiValueDict[str, UploadedFile]) ->
         text=data.get("text", ""),
         attachments=read_uploads(uploads),
         status_after=status_after,
+        seen_up_to=int(seen) if (seen := data.get("seen_up_to", "")).isdigit() else None,
     )
 
 

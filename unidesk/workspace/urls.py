@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from unidesk.workspace import customer_views, email_views, reports_views, views
+from unidesk.workspace import customer_views, email_views, live_views, reports_views, views
 from unidesk.workspace.forms import LoginForm
 
 app_name = "workspace"
@@ -20,9 +20,11 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.inbox, name="home"),
+    path("live/inbox/", live_views.inbox_live, name="inbox-live"),
     path("search/", views.search, name="search"),
     path("t/<int:number>/", views.ticket, name="ticket"),
     path("t/<int:number>/reply/", views.ticket_reply, name="ticket-reply"),
+    path("t/<int:number>/live/", live_views.ticket_live, name="ticket-live"),
     path("t/<int:number>/update/", views.ticket_change, name="ticket-update"),
     path("t/<int:number>/template/", views.ticket_template, name="ticket-template"),
     path(

@@ -188,7 +188,7 @@ def _refused(request: WorkspaceRequest, number: int, error: DomainError) -> Http
     if _partial(request):
         # The sidebar goes back to what is stored (a refused choice must not stay
         # selected); the composer is left alone so the draft is not lost.
-        context = _ticket_context(detail, error=error.message)
+        context = _ticket_context(detail, error=error.message, error_code=error.code)
         return render(request, "workspace/_ticket_refused.html", context, status=error.status)
     context = _ticket_context(detail, error=error.message, draft=request.POST)
     return render(request, "workspace/ticket.html", context, status=error.status)
@@ -215,6 +215,7 @@ def ticket_reply(request: WorkspaceRequest, number: int) -> HttpResponse:
                 text=composed.text,
                 attachments=composed.attachments,
                 status_after=composed.status_after,
+                seen_up_to=composed.seen_up_to,
             )
             notice = _("Reply queued for sending.")
     except DomainError as exc:
