@@ -201,12 +201,14 @@
 
   function banner(message, action) {
     var node = document.getElementById("live-banner");
-    if (!message) { if (node) node.remove(); return; }
+    var tag = action ? "BUTTON" : "P";
+    if (node && (!message || node.tagName !== tag)) { node.remove(); node = null; }
+    if (!message) return;
     if (!node) {
-      node = document.createElement(action ? "button" : "p");
+      node = document.createElement(tag.toLowerCase());
       node.id = "live-banner";
       node.className = "live-banner";
-      node.type = "button";
+      if (action) node.type = "button"; else node.setAttribute("role", "status");
       document.body.appendChild(node);
     }
     node.textContent = message;
