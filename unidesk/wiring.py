@@ -40,13 +40,18 @@ def connect() -> None:
     )
     from unidesk.workspace import live
 
-    subscribe(TicketCreated, email_acknowledgement.on_ticket_created)
+    subscribe(
+        TicketCreated,
+        email_acknowledgement.on_ticket_created,
+        background=True,
+        when=email_acknowledgement.concerns_email,
+    )
     subscribe(MessageReceived, crosschannel.on_message_received, background=True)
     subscribe(CustomersMerged, crosschannel.on_customers_merged, background=True)
     # Reports: each ticket's measurements are refreshed right after it changes; a sweep
     # catches a refresh lost to a crash between the commit and the subscriber.
     for event in (TicketCreated, TicketUpdated, ReplyQueued):
-        subscribe(event, report_subscribers.ticket_changed)
+        subscribe(event, report_subscribers.tickets_changed, coalesce=True)
     # CSAT: ask right after a solve (or later, by the sweep, for email); a button press in
     # the conversation is a rating, recorded by a worker so it cannot be lost.
     subscribe(TicketUpdated, csat_subscribers.ticket_status_changed)

@@ -6,12 +6,15 @@ listed in one place (``unidesk.wiring``); each is either
 * *inline*: called in the publishing process right after commit (fast, best effort:
   realtime pushes), or
 * *background*: written to the task queue in the same transaction as the change, so a crash
-  after commit cannot lose it, and run by a worker (automation, notifications, webhooks).
+  after commit cannot lose it, and run by a worker (automation, notifications, webhooks);
+* *coalesced*: inline, but called once per transaction with all its events (derived data
+  refreshed once for a batch: report measurements).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator
@@ -68,6 +71,11 @@ class Subscription:
     # Checked when the event is published (inside its transaction): a background handler
     # that has nothing to do for most events costs no task row for them.
     when: Callable[[Any], bool] | None = None
+    # Inline, called once after the commit with all such events of the transaction (a
+    # list): for handlers that refresh something derived, once per transaction however
+    # many changes it made. They must be idempotent (an event of a savepoint that was
+    # rolled back may be among them).
+    coalesce: bool = False
 
     @property
     def handler_path(self) -> str:
@@ -85,11 +93,17 @@ def subscribe(
     *,
     background: bool = False,
     when: Callable[[Any], bool] | None = None,
+    coalesce: bool = False,
 ) -> None:
     """``when``, if given, is asked at publish time whether the handler cares about this
-    event; keep it cheap, it runs inside the publishing transaction."""
+    event; keep it cheap, it runs inside the publishing transaction. ``coalesce``: see
+    ``Subscription``."""
+    if coalesce and background:
+        raise ValueError("coalesced subscribers run inline")
     _subscriptions.append(
-        Subscription(event=event, handler=handler, background=background, when=when)
+        Subscription(
+            event=event, handler=handler, background=background, when=when, coalesce=coalesce
+        )
     )
 
 
@@ -121,15 +135,44 @@ def publish(event: Event) -> None:
             tasks.enqueue(
                 tasks.run_subscriber, subscription.handler_path, event.name, event.to_payload()
             )
-    inline = [s for s in subscriptions if not s.background]
+    inline = [s for s in subscriptions if not s.background and not s.coalesce]
     if inline:
         transaction.on_commit(lambda: _run_inline(event, inline), robust=True)
+    for subscription in subscriptions:
+        if subscription.coalesce:
+            _coalesced().setdefault(subscription, []).append(event)
+            # Registered with every event: the first to run after the commit hands over
+            # everything gathered so far, the others find nothing left.
+            transaction.on_commit(functools.partial(_run_coalesced, subscription), robust=True)
+
+
+_gathered = threading.local()
+
+
+def _coalesced() -> dict[Subscription, list[Event]]:
+    # Per thread, as database connections and their transactions are.
+    if not hasattr(_gathered, "events"):
+        _gathered.events = {}
+    gathered: dict[Subscription, list[Event]] = _gathered.events
+    return gathered
+
+
+def _run_coalesced(subscription: Subscription) -> None:
+    events = _coalesced().pop(subscription, [])
+    if not events:
+        return
+    try:
+        subscription.handler(events)
+    except Exception:
+        logger.exception(
+            "subscriber %s failed on %d events", subscription.handler_path, len(events)
+        )
 
 
 def publish_now_rollback_unsafe(event: Event) -> None:
     """Run inline subscribers immediately, even if the surrounding transaction later rolls
     back. Only for signals that are harmless when wrong, such as typing indicators."""
-    _run_inline(event, [s for s in subscriptions_for(event) if not s.background])
+    _run_inline(event, [s for s in subscriptions_for(event) if not s.background and not s.coalesce])
 
 
 def _run_inline(event: Event, subscriptions: list[Subscription]) -> None:

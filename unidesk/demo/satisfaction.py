@@ -20,7 +20,7 @@ from unidesk.csat import links, texts
 from unidesk.csat.models import RatingSource, Survey, SurveyState
 from unidesk.csat.services import csat_policy_set
 from unidesk.demo.desk import SHOP_TIME_ZONE
-from unidesk.reports.services import ticket_metrics_refresh
+from unidesk.reports.services import metrics_refresh_many
 from unidesk.tickets.models import Direction, Message, Status, Ticket
 
 SEED: Final = 2718
@@ -67,8 +67,7 @@ def load(*, ticket_ids: Sequence[int], now: datetime) -> int:
     Survey.objects.bulk_create([s for s in surveys if s is not None], ignore_conflicts=True)
     # Measured now, in the working hours just set (the subscribers would do it after the
     # loader's commit too; this way the numbers are there inside its transaction).
-    for ticket_id in ticket_ids:
-        ticket_metrics_refresh(ticket_id=ticket_id)
+    metrics_refresh_many(ticket_ids=ticket_ids)
     return len(surveys)
 
 

@@ -9,6 +9,7 @@ for an event that arrived out of order still leaves the right numbers.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Final
 
@@ -63,59 +64,85 @@ def _last_replying_agent(ticket_id: int) -> int | None:
 
 
 def ticket_metrics_refresh(*, ticket_id: int) -> TicketMetrics | None:
-    """Recompute one ticket's measurements; None when the ticket no longer exists.
+    """Recompute one ticket's measurements; None when the ticket no longer exists."""
+    return metrics_refresh_many(ticket_ids=[ticket_id]).get(ticket_id)
+
+
+def metrics_refresh_many(*, ticket_ids: Iterable[int]) -> dict[int, TicketMetrics]:
+    """Recompute the measurements of these tickets (those that still exist) in one
+    transaction: one read of the tickets, the reply lookups only for tickets that have
+    replies, and one statement writing every row.
 
     Business durations use the calendar of the ticket's current group: a ticket moved to
     another team is measured in that team's working hours."""
+    wanted = sorted(set(ticket_ids))
+    if not wanted:
+        return {}
     with transaction.atomic():
-        # The ticket row is locked so two workers refreshing the same ticket write in turn,
-        # the later one with the later state.
-        ticket = (
+        # The ticket rows are locked so two workers refreshing the same ticket write in
+        # turn, the later one with the later state.
+        tickets = list(
             Ticket.objects.select_for_update(of=("self",))
             .select_related("group__business_hours")
-            .filter(pk=ticket_id)
-            .first()
+            .filter(pk__in=wanted)
+            .order_by("pk")
         )
-        if ticket is None:
-            return None
-        calendar = calendar_for(ticket.group)
-        created = ticket.created_at
-        solved = ticket.solved_at
-        first = ticket.first_response_at
-        replied = ticket.agent_reply_count > 0
-        values = {
-            "group_id": ticket.group_id,
-            "agent_id": ticket.assignee_id
-            or (_last_replying_agent(ticket.pk) if replied else None),
-            "channel": ticket.channel,
-            "priority": ticket.priority,
-            "status": ticket.status,
-            "created_at": created,
-            "first_response_at": first,
-            "first_response_seconds": _seconds(created, first),
-            "first_response_business_seconds": _business_seconds(calendar, created, first),
-            "solved_at": solved,
-            "resolution_seconds": _seconds(created, solved),
-            "resolution_business_seconds": _business_seconds(calendar, created, solved),
-            "replies_to_solve": (
-                (agent_replies_until(ticket.pk, solved) if replied else 0) if solved else None
-            ),
-            "agent_replies": ticket.agent_reply_count,
-            "reopen_count": ticket.reopen_count,
-            # Never older than the change it reflects, also when the demo loader writes
-            # history "as of" a past moment.
-            "refreshed_at": max(clock.now(), ticket.updated_at),
-        }
-        # One statement, inserting or updating: this runs after every change of every
-        # ticket, new ones from every channel included.
-        metrics = TicketMetrics(ticket_id=ticket.pk, **values)
-        TicketMetrics.objects.bulk_create(
-            [metrics],
-            update_conflicts=True,
-            unique_fields=["ticket"],
-            update_fields=list(values),
-        )
-    return metrics
+        calendars: dict[int | None, BusinessCalendar] = {}
+        rows = []
+        for ticket in tickets:
+            if ticket.group_id not in calendars:
+                calendars[ticket.group_id] = calendar_for(ticket.group)
+            rows.append(_measured(ticket, calendars[ticket.group_id]))
+        if rows:
+            # One statement, inserting or updating: this runs after every change of every
+            # ticket, new ones from every channel included.
+            TicketMetrics.objects.bulk_create(
+                rows,
+                update_conflicts=True,
+                unique_fields=["ticket"],
+                update_fields=list(_MEASURED_FIELDS),
+            )
+    return {row.ticket_id: row for row in rows}
+
+
+_MEASURED_FIELDS: Final = (
+    "group_id", "agent_id", "channel", "priority", "status", "created_at",
+    "first_response_at", "first_response_seconds", "first_response_business_seconds",
+    "solved_at", "resolution_seconds", "resolution_business_seconds", "replies_to_solve",
+    "agent_replies", "reopen_count", "refreshed_at",
+)  # fmt: skip
+
+
+def _measured(ticket: Ticket, calendar: BusinessCalendar) -> TicketMetrics:
+    created = ticket.created_at
+    solved = ticket.solved_at
+    first = ticket.first_response_at
+    replied = ticket.agent_reply_count > 0
+    agent_id = ticket.assignee_id or (_last_replying_agent(ticket.pk) if replied else None)
+    replies_to_solve = None
+    if solved:
+        replies_to_solve = agent_replies_until(ticket.pk, solved) if replied else 0
+    return TicketMetrics(
+        ticket_id=ticket.pk,
+        group_id=ticket.group_id,
+        agent_id=agent_id,
+        channel=ticket.channel,
+        priority=ticket.priority,
+        status=ticket.status,
+        created_at=created,
+        first_response_at=first,
+        first_response_seconds=_seconds(created, first),
+        first_response_business_seconds=_business_seconds(calendar, created, first),
+        solved_at=solved,
+        resolution_seconds=_seconds(created, solved),
+        resolution_business_seconds=_business_seconds(calendar, created, solved),
+        replies_to_solve=replies_to_solve,
+        agent_replies=ticket.agent_reply_count,
+        reopen_count=ticket.reopen_count,
+        # Never older than the change it reflects, also when the demo loader writes
+        # history "as of" a past moment.
+        refreshed_at=max(clock.now(), ticket.updated_at),
+    )
 
 
 STALE_WINDOW: Final = timedelta(days=2)
@@ -132,8 +159,7 @@ def metrics_refresh_stale(limit: int = FILL_BATCH) -> int:
         .order_by()
         .values_list("pk", flat=True)[:limit]
     )
-    for ticket_id in stale:
-        ticket_metrics_refresh(ticket_id=ticket_id)
+    metrics_refresh_many(ticket_ids=stale)
     return len(stale)
 
 
@@ -145,8 +171,7 @@ def metrics_fill_missing(limit: int = FILL_BATCH) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for ticket_id in missing:
-        ticket_metrics_refresh(ticket_id=ticket_id)
+    metrics_refresh_many(ticket_ids=missing)
     if missing:
         logger.info("filled the metrics of %d tickets", len(missing))
     return len(missing)
@@ -164,7 +189,6 @@ def metrics_rebuild(*, batch: int = FILL_BATCH) -> int:
         )
         if not ids:
             return done
-        for ticket_id in ids:
-            ticket_metrics_refresh(ticket_id=ticket_id)
+        metrics_refresh_many(ticket_ids=ids)
         done += len(ids)
         last_id = ids[-1]

@@ -11,9 +11,14 @@ from unidesk.core.events import Event
 
 @dataclass(frozen=True)
 class TicketCreated(Event):
+    """``channel`` is the kind of inbox the conversation came through ("email", "telegram"…,
+    empty for tickets opened by hand): subscribers that care about one kind decide without
+    reading the ticket."""
+
     name: ClassVar[str] = "ticket.created"
     ticket_id: int
     actor: Actor
+    channel: str = ""
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ def ticket_open(
         last_customer_message_at=customer_message_at,
     )
     _record(ticket, actor, "created", "", ticket.reference)
-    publish(TicketCreated(ticket_id=ticket.pk, actor=actor))
+    publish(TicketCreated(ticket_id=ticket.pk, actor=actor, channel=channel))
     return ticket
 
 

@@ -16,16 +16,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext
-from django_tasks import task
 
 from unidesk.accounts.availability import answer_promise, describe_promise
 from unidesk.channels.email.adapter import flag
 from unidesk.channels.email.mailboxes import desk_addresses
 from unidesk.channels.services import automatic_message_send
-from unidesk.core import clock, tasks
+from unidesk.core import clock
 from unidesk.tickets.events import TicketCreated
 from unidesk.tickets.models import Direction, Message, Origin, Ticket
 
@@ -39,31 +37,21 @@ _CYRILLIC = re.compile(r"[А-Яа-яЁё]")
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
+def concerns_email(event: TicketCreated) -> bool:
+    """Only new email conversations are acknowledged; other channels' tickets cost nothing."""
+    return event.channel == "email"
+
+
 def on_ticket_created(event: TicketCreated) -> None:
-    """Inline subscriber (after commit): queue the acknowledgement of a new email ticket.
-    Inline, so tickets of other channels cost one indexed lookup rather than a task."""
-    settings_of_channel = (
-        Ticket.objects.filter(pk=event.ticket_id, channel="email")
-        .values_list("channel_account__settings", flat=True)
-        .first()
-    )
-    if settings_of_channel is None:
-        return
-    if flag(str(settings_of_channel.get("acknowledge", "")), True):
-        with transaction.atomic():
-            tasks.enqueue(acknowledge_task, event.ticket_id)
-
-
-@task()
-def acknowledge_task(ticket_id: int) -> str:
+    """Background subscriber (a task written with the new ticket, so a crash after the
+    commit cannot lose the acknowledgement), for email tickets only (``concerns_email``)."""
     ticket = (
         Ticket.objects.select_related("channel_account", "group", "requester", "requester_identity")
-        .filter(pk=ticket_id, channel="email")
+        .filter(pk=event.ticket_id, channel="email")
         .first()
     )
-    if ticket is None:
-        return "gone"
-    return "sent" if acknowledge(ticket) is not None else "not sent"
+    if ticket is not None:
+        acknowledge(ticket)
 
 
 def acknowledge(ticket: Ticket) -> Message | None:
