@@ -46,7 +46,12 @@ def connect() -> None:
         background=True,
         when=email_acknowledgement.concerns_email,
     )
-    subscribe(MessageReceived, crosschannel.on_message_received, background=True)
+    subscribe(
+        MessageReceived,
+        crosschannel.on_message_received,
+        background=True,
+        when=crosschannel.names_contacts,
+    )
     subscribe(CustomersMerged, crosschannel.on_customers_merged, background=True)
     # Reports: each ticket's measurements are refreshed right after it changes; a sweep
     # catches a refresh lost to a crash between the commit and the subscriber.

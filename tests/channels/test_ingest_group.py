@@ -204,3 +204,36 @@ def test_references_still_thread_inside_a_batch(account) -> None:
     )  # fmt: skip
 
     assert reply.result.ticket.pk == earlier.ticket.pk
+
+
+def test_a_message_another_process_stored_meanwhile_is_answered_with_that_one(
+    account, monkeypatch
+) -> None:
+    from unidesk.channels import ingest as ingest_module
+
+    earlier = batch(
+        account, factories.inbound(external_id="m1", identity=("email", "ann@example.com"))
+    )[0].result
+    real_stored = ingest_module._stored
+    looked = []
+
+    def not_yet_seen_once(account, external_id):
+        # The other process commits m1 between this batch's lookup and its insert.
+        if external_id == "m1" and not looked:
+            looked.append(external_id)
+            return None
+        return real_stored(account, external_id)
+
+    monkeypatch.setattr(ingest_module, "_stored", not_yet_seen_once)
+
+    outcomes = batch(
+        account,
+        factories.inbound(external_id="m1", identity=("email", "ann@example.com")),
+        factories.inbound(external_id="m2", identity=("email", "bob@example.com")),
+    )
+
+    assert outcomes[0].error is None
+    assert outcomes[0].result.duplicate
+    assert outcomes[0].result.message.pk == earlier.message.pk
+    assert outcomes[1].result.created_ticket
+    assert sorted(Message.objects.values_list("external_id", flat=True)) == ["m1", "m2"]

@@ -38,7 +38,9 @@ def on_message_received(event: MessageReceived) -> None:
 def concerns_new_conversation(event: TicketCreated) -> bool:
     if event.actor.kind != "customer":
         return False
-    ticket = Ticket.objects.select_related("group", "channel_account").filter(pk=event.ticket_id)
+    ticket = Ticket.objects.select_related("group__business_hours", "channel_account").filter(
+        pk=event.ticket_id
+    )
     found = ticket.first()
     return found is not None and may_speak(found)
 

@@ -152,10 +152,16 @@ def ingest(account: ChannelAccount, inbound: InboundMessage) -> IngestResult:
     existing = _stored(account, inbound.external_id)
     if existing is not None:
         return IngestResult(message=existing, ticket=existing.ticket, duplicate=True)
+    # In a batch, the batch gives each message a savepoint (``ingest_batch``) and answers a
+    # lost race by ingesting the message again; a second savepoint here would only cost
+    # two more round trips per message.
+    in_batch = _lookups.get() is not None
     try:
-        with files_removed_on_error(), transaction.atomic():
+        with files_removed_on_error(), transaction.atomic(savepoint=not in_batch):
             result = _ingest_new(account, inbound)
     except IntegrityError:
+        if in_batch:
+            raise
         batch_lookups_forget()
         # Another delivery of the same message committed first.
         existing = _stored(account, inbound.external_id)

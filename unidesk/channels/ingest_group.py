@@ -19,7 +19,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import close_old_connections, transaction
+from django.db import IntegrityError, close_old_connections, transaction
 
 from unidesk.channels.base import InboundMessage
 from unidesk.channels.ingest import IngestResult, batch_lookups, batch_lookups_forget, ingest
@@ -58,15 +58,32 @@ def ingest_batch(items: list[tuple[ChannelAccount, InboundBuilder]]) -> list[Out
             if isinstance(inbound, Exception):
                 outcomes.append(Outcome(error=inbound))
                 continue
-            try:
-                # A savepoint of its own: a database error in one message (PostgreSQL
-                # aborts the transaction on any) must not fail the others.
-                with transaction.atomic():
-                    outcomes.append(Outcome(result=ingest(account, inbound)))
-            except Exception as exc:  # one message's failure is that message's answer
-                batch_lookups_forget()
-                outcomes.append(Outcome(error=exc))
+            outcomes.append(_ingest_one(account, inbound))
     return outcomes
+
+
+def _ingest_one(account: ChannelAccount, inbound: InboundMessage) -> Outcome:
+    try:
+        # A savepoint of its own: a database error in one message (PostgreSQL aborts the
+        # transaction on any) must not fail the others.
+        with transaction.atomic():
+            return Outcome(result=ingest(account, inbound))
+    except IntegrityError:
+        # Most likely another process stored the same message first: ingested again
+        # without the batch's lookups, it finds that message and answers with it.
+        batch_lookups_forget()
+        return _ingest_alone(account, inbound)
+    except Exception as exc:  # one message's failure is that message's answer
+        batch_lookups_forget()
+        return Outcome(error=exc)
+
+
+def _ingest_alone(account: ChannelAccount, inbound: InboundMessage) -> Outcome:
+    try:
+        with transaction.atomic():
+            return Outcome(result=ingest(account, inbound))
+    except Exception as exc:
+        return Outcome(error=exc)
 
 
 def _batch_in_thread(items: list[tuple[ChannelAccount, InboundBuilder]]) -> list[Outcome]:

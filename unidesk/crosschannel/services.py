@@ -120,11 +120,30 @@ def suggest_merges_for_message(*, message_id: int) -> list[MergeSuggestion]:
     return created
 
 
+def message_names_contacts(message_id: int) -> bool:
+    """Whether a customer's message names a phone number or an address at all: asked when
+    the message is stored, so that the far more common message naming none costs one
+    lookup rather than a background task."""
+    found = (
+        Message.objects.filter(pk=message_id, direction=Direction.IN, author_customer__isnull=False)
+        .values_list("text", "metadata")
+        .first()
+    )
+    if found is None:
+        return False
+    text, metadata = found
+    return bool(contacts_in("\n".join(_texts(text, metadata))))
+
+
 def _texts_of(message: Message) -> Iterable[str]:
-    yield message.text
+    return _texts(message.text, message.metadata)
+
+
+def _texts(text: str, metadata: dict[str, object] | None) -> Iterable[str]:
+    yield text
     # A pre-chat form (or another structured source) puts the customer's answers in
     # ``metadata["form"]`` as {"field": "value"}.
-    form = (message.metadata or {}).get("form")
+    form = (metadata or {}).get("form")
     if isinstance(form, dict):
         yield from (str(value) for value in form.values() if isinstance(value, str | int))
 
