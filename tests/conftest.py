@@ -11,6 +11,7 @@ from django.test import Client
 
 from tests import factories
 from unidesk.accounts.models import Agent
+from unidesk.automation.replies import forget_bot_channels, forget_setups
 from unidesk.core import events
 from unidesk.core.worker import Worker
 
@@ -18,6 +19,14 @@ from unidesk.core.worker import Worker
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: object, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_memos() -> Iterator[None]:
+    """Per-process memos of the desk's setup must not outlive a test's database."""
+    yield
+    forget_setups()
+    forget_bot_channels()
 
 
 @pytest.fixture

@@ -12,7 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +24,7 @@ from django_tasks import task
 
 from unidesk.accounts.availability import answer_promise, describe_promise
 from unidesk.accounts.models import Group
+from unidesk.accounts.selectors import calendar_for
 from unidesk.automation.models import (
     AutoReplyPolicy,
     AutoReplySent,
@@ -31,9 +33,11 @@ from unidesk.automation.models import (
     ChatBot,
 )
 from unidesk.channels import registry
+from unidesk.channels.models import ChannelAccount
 from unidesk.channels.services import automatic_message_send
 from unidesk.channels.webchat import config as webchat_config
 from unidesk.core import clock, tasks
+from unidesk.core.calendar import BusinessCalendar
 from unidesk.core.errors import NotFound
 from unidesk.tickets.models import UNSOLVED_STATUSES, Direction, Message, Origin, Ticket
 
@@ -125,22 +129,81 @@ def _bot_answers(ticket: Ticket) -> bool:
 
 
 def _acknowledges_itself(ticket: Ticket) -> bool:
+    return _kind_acknowledges(ticket.channel)
+
+
+def _kind_acknowledges(kind: str) -> bool:
     try:
-        return registry.adapter_class(ticket.channel).acknowledges_new_tickets
+        return registry.adapter_class(kind).acknowledges_new_tickets
     except NotFound:
         return False
 
 
-def may_speak(ticket: Ticket) -> bool:
-    """Whether a new conversation may need any automatic word from the desk (its bot, the
-    pickup notice, an out-of-hours reply), judged cheaply when it is created."""
-    if ticket.channel_account_id is None or ticket.is_public:
+@dataclass(frozen=True)
+class _Setup:
+    """What decides whether a new conversation of one inbox and group may need an automatic
+    word, apart from the moment it starts."""
+
+    pickup_minutes: int
+    acknowledges_itself: bool
+    calendar: BusinessCalendar
+
+
+# Remembered per (inbox, group) for a few seconds, like the bot channels: every new
+# conversation asks. Saving an inbox, a group or business hours forgets it in this process.
+SETUP_TTL = 5.0
+_setups: dict[tuple[int, int | None], tuple[float, _Setup]] = {}
+_setups_lock = threading.Lock()
+
+
+def _setup(channel_account_id: int, group_id: int | None) -> _Setup | None:
+    key = (channel_account_id, group_id)
+    with _setups_lock:
+        expires, known = _setups.get(key, (0.0, None))
+        if known is not None and expires > time.monotonic():
+            return known
+    account = ChannelAccount.objects.filter(pk=channel_account_id).first()
+    if account is None:
+        return None
+    group = (
+        Group.objects.select_related("business_hours").filter(pk=group_id).first()
+        if group_id is not None
+        else None
+    )
+    setup = _Setup(
+        pickup_minutes=_pickup_minutes_of(account),
+        acknowledges_itself=_kind_acknowledges(account.kind),
+        calendar=calendar_for(group),
+    )
+    with _setups_lock:
+        _setups[key] = (time.monotonic() + SETUP_TTL, setup)
+    return setup
+
+
+def forget_setups() -> None:
+    """An inbox, a group or business hours changed here: see it at once in this process."""
+    with _setups_lock:
+        _setups.clear()
+
+
+def may_speak_in(
+    *, channel_account_id: int | None, group_id: int | None, is_public: bool, at: datetime
+) -> bool:
+    """Whether a conversation just opened may need any automatic word from the desk (its
+    bot, the pickup notice, an out-of-hours reply), judged cheaply from what its creation
+    says: asked for every new conversation, so it reads no ticket."""
+    if channel_account_id is None or is_public:
         return False
-    if ticket.channel_account_id in bot_channels() or pickup_minutes(ticket) > 0:
+    if channel_account_id in bot_channels():
         return True
-    if _acknowledges_itself(ticket):
+    setup = _setup(channel_account_id, group_id)
+    if setup is None:
         return False
-    return not answer_promise(ticket.group, at=ticket.created_at).open_now
+    if setup.pickup_minutes > 0:
+        return True
+    if setup.acknowledges_itself:
+        return False
+    return not setup.calendar.is_open(at)
 
 
 def out_of_hours_reply(ticket: Ticket) -> Message | None:
@@ -181,7 +244,11 @@ def _sender(ticket: Ticket) -> str:
 def pickup_minutes(ticket: Ticket) -> int:
     """How long a new chat may wait for an agent (0: never say anything)."""
     account = ticket.channel_account
-    if account is None or account.kind != "webchat":
+    return 0 if account is None else _pickup_minutes_of(account)
+
+
+def _pickup_minutes_of(account: ChannelAccount) -> int:
+    if account.kind != "webchat":
         return 0
     return webchat_config.parse(account.key, account.settings).pickup_minutes
 

@@ -4,7 +4,8 @@ worker from a task written with the change, so a crash cannot lose it)."""
 from __future__ import annotations
 
 from unidesk.automation.bot import bot_handle
-from unidesk.automation.replies import bot_channels, may_speak, out_of_hours_reply, pickup_watch
+from unidesk.automation.replies import bot_channels, may_speak_in, out_of_hours_reply, pickup_watch
+from unidesk.core import clock
 from unidesk.tickets.events import MessageReceived, TicketCreated
 from unidesk.tickets.models import Ticket
 
@@ -36,13 +37,12 @@ def on_message_received(event: MessageReceived) -> None:
 
 
 def concerns_new_conversation(event: TicketCreated) -> bool:
-    if event.actor.kind != "customer":
-        return False
-    ticket = Ticket.objects.select_related("group__business_hours", "channel_account").filter(
-        pk=event.ticket_id
+    return event.actor.kind == "customer" and may_speak_in(
+        channel_account_id=event.channel_account_id,
+        group_id=event.group_id,
+        is_public=event.is_public,
+        at=clock.now(),
     )
-    found = ticket.first()
-    return found is not None and may_speak(found)
 
 
 def concerns_a_bot(event: MessageReceived) -> bool:

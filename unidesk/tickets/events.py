@@ -12,13 +12,16 @@ from unidesk.core.events import Event
 @dataclass(frozen=True)
 class TicketCreated(Event):
     """``channel`` is the kind of inbox the conversation came through ("email", "telegram"…,
-    empty for tickets opened by hand): subscribers that care about one kind decide without
-    reading the ticket."""
+    empty for tickets opened by hand), with its inbox, group and whether it is public:
+    subscribers that care about some conversations only decide without reading the ticket."""
 
     name: ClassVar[str] = "ticket.created"
     ticket_id: int
     actor: Actor
     channel: str = ""
+    channel_account_id: int | None = None
+    group_id: int | None = None
+    is_public: bool = False
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,16 @@ def ticket_open(
         last_customer_message_at=customer_message_at,
     )
     _record(ticket, actor, "created", "", ticket.reference)
-    publish(TicketCreated(ticket_id=ticket.pk, actor=actor, channel=channel))
+    publish(
+        TicketCreated(
+            ticket_id=ticket.pk,
+            actor=actor,
+            channel=channel,
+            channel_account_id=channel_account_id,
+            group_id=group.pk if group is not None else None,
+            is_public=is_public,
+        )
+    )
     return ticket
 
 
