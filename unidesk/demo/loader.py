@@ -131,18 +131,19 @@ def demo_agent_exists() -> bool:
 
 
 def load(*, require_empty: bool = False) -> DemoSummary | None:
-    """Load the demo desk; does nothing (returns None) when the demo agent already exists.
+    """Load the demo desk; does nothing (returns None) when the demo agent already exists,
+    so loading twice changes nothing.
 
-    With ``require_empty`` a desk that already has agents, the demo's own included, is
-    refused (``Conflict``): the demo is meant for a new desk, and adding it to a working one
-    should be a decision."""
+    With ``require_empty`` a desk that already has other agents is refused (``Conflict``):
+    the demo is meant for a new desk, and adding it to a working one should be a
+    decision."""
+    if demo_agent_exists():
+        return None
     if require_empty and Agent.objects.exists():
         raise Conflict(
             "This desk already has agents; the demo is meant for an empty desk.",
             code="desk_not_empty",
         )
-    if demo_agent_exists():
-        return None
     started = time.monotonic()
     with transaction.atomic(), tasks.history():
         now = clock.now()
