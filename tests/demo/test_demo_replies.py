@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import translation
+from django.utils.translation import gettext
 
 from unidesk.accounts.models import Agent
 from unidesk.channels import outbox
@@ -20,11 +22,14 @@ from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, T
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 
-DEMO_NOTE = "(demo: not delivered to a real recipient)"
-
-
 def head_of_support() -> Agent:
     return Agent.objects.get(email=loader.DEMO_LOGIN_EMAIL)
+
+
+def demo_note() -> str:
+    """What a reply of a demo channel says next to its status, in the agent's language."""
+    with translation.override(head_of_support().language):
+        return gettext("(demo: not delivered to a real recipient)")
 
 
 def send_and_deliver(ticket: Ticket, text: str) -> Message:
@@ -66,7 +71,7 @@ def test_an_email_reply_is_marked_sent_and_kept_as_an_eml(settings: Any) -> None
     assert body is not None
     assert "трек-номер 1029384999" in body.get_content()
     page = ticket_page(ticket)
-    assert DEMO_NOTE in page
+    assert demo_note() in page
     assert saved.name in page
 
 
@@ -79,7 +84,7 @@ def test_a_messenger_reply_is_marked_sent_without_a_file(settings: Any) -> None:
     assert reply.delivery_status == DeliveryStatus.SENT
     assert reply.metadata["demo_delivery"] == {"file": ""}
     assert not Path(settings.DEMO_OUTBOX_DIR).exists()
-    assert DEMO_NOTE in ticket_page(ticket)
+    assert demo_note() in ticket_page(ticket)
 
 
 def test_only_the_channels_without_a_platform_record_their_replies() -> None:
