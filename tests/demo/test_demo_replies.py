@@ -22,6 +22,7 @@ from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, T
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 
+
 def head_of_support() -> Agent:
     return Agent.objects.get(email=loader.DEMO_LOGIN_EMAIL)
 
