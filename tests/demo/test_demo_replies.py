@@ -15,10 +15,12 @@ from django.utils.translation import gettext
 
 from unidesk.accounts.models import Agent
 from unidesk.channels import outbox
+from unidesk.channels.base import IdentityRef, InboundMessage
+from unidesk.channels.ingest import ingest
 from unidesk.channels.models import ChannelAccount, Delivery, DeliveryState
 from unidesk.channels.services import reply_send
 from unidesk.demo import loader
-from unidesk.tickets.models import DeliveryStatus, Direction, Message, Status, Ticket
+from unidesk.tickets.models import DeliveryStatus, Direction, Message, Origin, Status, Ticket
 
 pytestmark = pytest.mark.usefixtures("demo", "db")
 
@@ -99,3 +101,29 @@ def test_only_the_channels_without_a_platform_record_their_replies() -> None:
     # The web chat is served by the desk itself: its visitors get the replies.
     chat = ChannelAccount.objects.get(kind="webchat")
     assert "demo_delivery" not in chat.settings
+
+
+def test_a_new_letter_to_a_demo_mailbox_is_acknowledged_into_the_demo_outbox(
+    settings: Any, run_tasks: Any
+) -> None:
+    mailbox = ChannelAccount.objects.get(kind="email", name="support@tropa.example")
+    arrived = ingest(
+        mailbox,
+        InboundMessage(
+            external_id="first-try@evaluator.example",
+            identity=IdentityRef("email", "tester@evaluator.example"),
+            name="Test Person",
+            subject="Trying the demo",
+            text="Hello! Do you ship to Almaty?",
+        ),
+    )
+
+    run_tasks()
+
+    acknowledgement = arrived.ticket.messages.get(origin=Origin.AUTO_REPLY)
+    assert acknowledgement.delivery_status == DeliveryStatus.SENT
+    saved = Path(settings.DEMO_OUTBOX_DIR) / acknowledgement.metadata["demo_delivery"]["file"]
+    letter = BytesParser(policy=policy.default).parsebytes(saved.read_bytes())
+    assert str(letter["To"]) == "tester@evaluator.example"
+    assert str(letter["Auto-Submitted"]) == "auto-replied"
+    assert f"#{arrived.ticket.number}" in str(letter["Subject"])

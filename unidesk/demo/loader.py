@@ -3,10 +3,10 @@
 ``load()`` sets up the desk (groups, agents, channels, tags) and replays the conversations
 of ``unidesk.demo.conversations`` through the real pipeline: customers' messages go through
 ``channels.ingest``, agents' replies, notes and changes through the ticket services, each as
-of its moment in the past week. Replies are recorded as already sent (and, where the platform
-reports it, delivered and read); nothing is handed to the outbox, so nothing leaves the desk.
-The few messages the desk itself sent in the week (the chat bot's, a duplicate's notice) go
-through the outbox as they happen. The history queues no background work: what the workers
+of its moment in the past week. Agents' replies are recorded as already sent (and, where the
+platform reports it, delivered and read) without the outbox. The few messages the desk itself
+sent in the week (the chat bot's, a duplicate's notice) go through the outbox as they happen,
+to nobody (see below). The history queues no background work: what the workers
 would have done then (merge suggestions) is done here, as of its moment.
 
 The demo's channels, but the web chat, carry the ``demo_delivery`` setting: a reply sent
