@@ -200,3 +200,12 @@ def test_tickets_carry_tags_and_internal_notes() -> None:
 
     assert shown("Internal note") in content
     assert tag.name in content
+
+
+def test_the_live_chat_can_be_tried_from_the_announced_page() -> None:
+    path = loader.demo_chat_path()
+    assert path is not None
+
+    content = page(path)
+
+    assert ChannelAccount.objects.get(kind="webchat").key in content

@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
 from django.utils import translation
 
 from unidesk.accounts.models import Agent, BusinessHours, Group
@@ -128,6 +129,13 @@ class DemoSummary:
 
 def demo_agent_exists() -> bool:
     return Agent.objects.filter(email=DEMO_LOGIN_EMAIL).exists()
+
+
+def demo_chat_path() -> str | None:
+    """The page where the demo's live chat (and its bot) can be tried, if it is there."""
+    spec = next(spec for spec in CHANNELS if spec.kind == "webchat")
+    account = ChannelAccount.objects.filter(kind=spec.kind, name=spec.name, is_active=True).first()
+    return reverse("webchat:try", kwargs={"key": account.key}) if account else None
 
 
 def load(*, require_empty: bool = False) -> DemoSummary | None:
