@@ -209,3 +209,17 @@ def test_the_live_chat_can_be_tried_from_the_announced_page() -> None:
     content = page(path)
 
     assert ChannelAccount.objects.get(kind="webchat").key in content
+
+
+def test_an_old_whatsapp_conversation_offers_the_approved_templates() -> None:
+    chat = (
+        Ticket.objects.filter(channel="whatsapp", status=Status.PENDING)
+        .order_by("updated_at")
+        .first()
+    )
+    assert chat is not None
+    assert chat.updated_at < timezone.now() - timedelta(days=1)
+
+    content = ticket_page(chat)
+
+    assert "order_update" in content

@@ -6,6 +6,7 @@ groups, agents and channels.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 SHOP_TIME_ZONE = "Europe/Moscow"
@@ -171,6 +172,20 @@ AGENTS = (
     ),
 )
 
+WHATSAPP_TEMPLATES = [
+    {
+        "name": "order_update",
+        "language": "ru",
+        "text": "Здравствуйте! Статус заказа {{1}}: {{2}}.",
+    },
+    {
+        "name": "still_need_help",
+        "language": "ru",
+        "text": "Здравствуйте, {{1}}! Мы ответили на ваш вопрос. Если помощь ещё нужна, "
+        "просто напишите в этот чат.",
+    },
+]
+
 CHANNELS = (
     ChannelSpec(key="form", kind="api", name="Форма обратной связи на сайте", group="general"),
     ChannelSpec(
@@ -192,7 +207,14 @@ CHANNELS = (
     ),
     ChannelSpec(key="chat", kind="webchat", name="Чат на сайте tropa.example", group="general"),
     ChannelSpec(key="tg", kind="telegram", name="Telegram @tropa_help_bot", group="general"),
-    ChannelSpec(key="wa", kind="whatsapp", name="WhatsApp +7 495 120-45-67", group="general"),
+    ChannelSpec(
+        key="wa",
+        kind="whatsapp",
+        name="WhatsApp +7 495 120-45-67",
+        group="general",
+        # After 24 hours of the customer's silence WhatsApp takes only approved templates.
+        settings=(("templates", json.dumps(WHATSAPP_TEMPLATES, ensure_ascii=False)),),
+    ),
     ChannelSpec(key="vk", kind="vk", name="ВКонтакте: сообщество «Тропа»", group="general"),
     ChannelSpec(key="phone", kind="phone", name="Телефон +7 495 120-45-60", group="general"),
 )
