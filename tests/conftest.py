@@ -19,6 +19,7 @@ from unidesk.core.worker import Worker
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings: object, tmp_path: Path) -> None:
     settings.MEDIA_ROOT = tmp_path / "media"  # type: ignore[attr-defined]
+    settings.DEMO_OUTBOX_DIR = tmp_path / "demo-outbox"  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -257,6 +257,9 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = DATA_DIR / "media"
 MEDIA_URL = "/media/"  # never served directly: attachments go through a permission check
+# Replies of the demo desk's channels are kept here instead of being sent
+# (``channels.demo_delivery``): its mailboxes' letters as .eml files.
+DEMO_OUTBOX_DIR = DATA_DIR / "demo-outbox"
 
 MAX_ATTACHMENT_BYTES = _env_int("UNIDESK_MAX_ATTACHMENT_MB", 25) * 1024 * 1024
 MAX_ATTACHMENTS_PER_MESSAGE = 20

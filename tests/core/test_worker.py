@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_tasks.base import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from unidesk.core import events
+from unidesk.core import events, tasks
 from unidesk.core.actor import Actor
 from unidesk.core.worker import Worker, prune_finished_tasks, requeue_abandoned_tasks
 
@@ -86,3 +86,13 @@ def test_finished_tasks_are_pruned_after_two_days(background_subscriber):
     with time_machine.travel(timezone.now() + timedelta(days=3)):
         assert prune_finished_tasks() == 1
     assert not DBTaskResult.objects.exists()
+
+
+def test_history_written_through_the_services_queues_no_work(background_subscriber) -> None:
+    with transaction.atomic(), tasks.history():
+        events.publish(SomethingHappened(thing_id=7, actor=Actor(kind="system", name="t")))
+    events.publish(SomethingHappened(thing_id=8, actor=Actor(kind="system", name="t")))
+
+    assert DBTaskResult.objects.count() == 1
+    Worker(worker_id="w").drain()
+    assert handled == [8]

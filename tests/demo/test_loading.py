@@ -16,6 +16,8 @@ from django.db import connection, transaction
 from tests import factories
 from unidesk.accounts.models import Agent
 from unidesk.core import clock
+from unidesk.crosschannel.models import MergeSuggestion
+from unidesk.customers.models import Customer
 from unidesk.demo import loader
 from unidesk.tickets.models import Message, Ticket
 
@@ -102,11 +104,18 @@ def test_the_command_refuses_a_desk_that_has_agents(db: None) -> None:
     assert not loader.demo_agent_exists()
 
 
-def test_the_command_refuses_a_desk_that_already_has_the_demo(db: None) -> None:
-    loader.load()
+def test_the_command_run_twice_loads_the_demo_once(db: None) -> None:
+    run_demo_command()
+    counts = [
+        model.objects.count() for model in (Agent, Customer, Ticket, Message, MergeSuggestion)
+    ]
 
-    with pytest.raises(CommandError, match="--force"):
-        run_demo_command()
+    output = run_demo_command()
+
+    assert "already loaded" in output
+    assert counts == [
+        model.objects.count() for model in (Agent, Customer, Ticket, Message, MergeSuggestion)
+    ]
 
 
 def test_forced_the_demo_is_added_once_beside_existing_agents(db: None) -> None:
@@ -122,3 +131,12 @@ def test_forced_the_demo_is_added_once_beside_existing_agents(db: None) -> None:
         Agent.objects.filter(email="boss@example.com").get().check_password("correct horse battery")
     )
     assert Agent.objects.get(pk=boss.pk).role == "admin"
+
+
+def test_the_worker_finds_nothing_to_do_in_the_demo_history(db: None, run_tasks: Any) -> None:
+    loader.load()
+    messages = Message.objects.count()
+
+    # A worker starting after the load would otherwise answer week-old conversations now.
+    assert run_tasks() == 0
+    assert Message.objects.count() == messages

@@ -19,7 +19,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from unidesk.channels import outbox, registry
+from unidesk.channels import demo_delivery, outbox, registry
 from unidesk.channels.models import (
     ChannelAccount,
     ChannelKind,
@@ -68,6 +68,9 @@ class ChannelAccountForm(forms.ModelForm):
         if not isinstance(value, dict):
             raise forms.ValidationError(_('Settings are a JSON object: {"name": "value"}.'))
         plain, secret = _known_names(self.instance.kind)
+        if demo_delivery.SETTING in (self.instance.settings or {}):
+            # A demo channel may keep (or drop) its demo delivery; no channel gains one.
+            plain = plain | {demo_delivery.SETTING}
         misplaced = sorted(set(value) & secret)
         if misplaced:
             raise forms.ValidationError(

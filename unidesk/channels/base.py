@@ -203,6 +203,20 @@ class OutboundMessage:
 class DeliveryResult:
     external_id: str = ""
     status: Literal["sent", "delivered"] = "sent"
+    # Recorded by the demo transport (``channels.demo_delivery``): nobody received it.
+    # ``saved_as`` names the file under the demo outbox that holds it, if one was written.
+    demo: bool = False
+    saved_as: str = ""
+
+
+@dataclass(frozen=True)
+class RenderedMessage:
+    """An outgoing message in the platform's own format, as a file (an email's .eml)."""
+
+    suffix: str
+    content: bytes
+    # The id the platform would know it by (an email's Message-ID, without brackets).
+    external_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -322,6 +336,11 @@ class ChannelAdapter:
 
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
         raise PermanentError(f"{self.kind} channels cannot send messages")
+
+    def render(self, outbound: OutboundMessage) -> RenderedMessage | None:
+        """The message ``send`` would deliver, as a file a person can open, for kinds whose
+        format is one (email). Pure: no network. None for the others."""
+        return None
 
     def connect(self) -> str:
         """Set the channel up at the platform where that can be automated (register the

@@ -26,7 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from unidesk.channels import registry
+from unidesk.channels import demo_delivery, registry
 from unidesk.channels.base import (
     ChannelError,
     DeliveryResult,
@@ -109,7 +109,11 @@ def deliver_now(delivery_id: int) -> str:
             )
         adapter = registry.adapter_for(delivery.channel_account)
         outbound = build_outbound(delivery)
-        result = adapter.send(outbound)
+        if demo_delivery.is_on(delivery.channel_account.settings):
+            # A demo channel: nobody to deliver to, so the reply is recorded, not sent.
+            result = demo_delivery.deliver(adapter, outbound)
+        else:
+            result = adapter.send(outbound)
     except PermanentError as exc:
         _give_up(delivery, str(exc))
     except TransientError as exc:
@@ -202,8 +206,17 @@ def _mark_sent(delivery: Delivery, result: DeliveryResult) -> None:
         if current in (DeliveryStatus.DELIVERED, DeliveryStatus.READ):
             status = current
         message_set_delivery(
-            message=delivery.message, status=status, external_id=result.external_id or None
+            message=delivery.message,
+            status=status,
+            external_id=result.external_id or None,
+            metadata=_demo_note(result) if result.demo else None,
         )
+
+
+def _demo_note(result: DeliveryResult) -> dict[str, object]:
+    """What the message shows of a demo delivery: that nobody received it, and the file
+    that keeps it (under the demo outbox), if one was written."""
+    return {demo_delivery.SETTING: {"file": result.saved_as}}
 
 
 def _retry_later(delivery: Delivery, reason: str, *, retry_after: float | None = None) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from unidesk.demo.script import (
     Ago,
+    Call,
     Change,
+    CloseDuplicate,
     Conversation,
     D,
     Day,
@@ -17,6 +19,7 @@ from unidesk.demo.script import (
     Link,
     Note,
     Person,
+    Relate,
     Reply,
     Say,
 )
@@ -84,6 +87,11 @@ CAST: dict[str, Person] = {
     "yakovlev": Person("Тимур Яковлев", email="t.yakovlev@example.net"),
     "aksenova": Person("Людмила Аксёнова", phone="+7 911 238-45-70"),
     "demidova": Person("Ольга Демидова", email="buh@vershina-travel.example"),
+    # Wrote in WhatsApp a week ago; today writes from Telegram and gives that number: the
+    # desk suggests that the two customers are one person.
+    "natasha_tg": Person("Наташа", telegram="604331870"),
+    # Talks to the web chat's bot first; it hands him over to a person.
+    "timur_chat": Person("Тимур", webchat="v-3c7e51b0"),
 }
 
 
@@ -1261,6 +1269,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
     Conversation(
         channel="mail",
         customer="belyakova",
+        key="belyakova-double-charge",
         start=Day(2, "12:30"),
         subject="Два списания за один заказ",
         steps=(
@@ -1544,9 +1553,11 @@ CONVERSATIONS: tuple[Conversation, ...] = (
         ),
     ),
     Conversation(
-        # Nobody has answered yet; the customer writes again by email (below, today).
+        # Nobody has answered yet; the customer writes again by email (below, today), and
+        # this one is closed as a duplicate of the letter.
         channel="form",
         customer="fedorov",
+        key="fedorov-form",
         start=Day(1, "19:40"),
         subject="Возврат палатки Ursa 3",
         steps=(
@@ -1632,6 +1643,7 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                 "Константин"
             ),
             Change("anna", after=6, group="refunds", tags=("возврат",)),
+            CloseDuplicate("anna", duplicate="fedorov-form", after=1),
         ),
     ),
     Conversation(
@@ -1660,6 +1672,14 @@ CONVERSATIONS: tuple[Conversation, ...] = (
             Say("Списали деньги два раза!!! Заказ 48301, 11 450 ₽ ×2"),
             Say("Ау, есть кто?", after=3),
             Change("anna", after=4, priority="high", group="billing", tags=("двойное-списание",)),
+            Relate("anna", other="belyakova-double-charge", after=1),
+            Note(
+                "anna",
+                "Второе двойное списание за три дня — связала с обращением Анны Беляковой. "
+                "Катя, проверь оба платежа в кабинете эквайринга и напиши в банк, если это "
+                "снова их сбой.",
+                after=1,
+            ),
         ),
     ),
     Conversation(
@@ -1857,6 +1877,71 @@ CONVERSATIONS: tuple[Conversation, ...] = (
                 "Ждём бухгалтерию (Людмила Петровна), обещали подписать завтра.",
                 after=1,
             ),
+        ),
+    ),
+    Conversation(
+        # The same Natalia as in WhatsApp six days ago, now in Telegram: the number she
+        # gives is that customer's, so the desk suggests merging the two.
+        channel="tg",
+        customer="natasha_tg",
+        start=Ago(47),
+        steps=(
+            Say(
+                "Здравствуйте! Это Наталья Громова, я писала вам в WhatsApp с номера "
+                "8 912 604-33-18 про зелёный рюкзак из заказа 48117. Теперь удобнее здесь."
+            ),
+            Say(
+                "Рюкзак пришёл, но на нём нет поясного ремня, хотя на фото он есть. Так и "
+                "должно быть?",
+                after=2,
+            ),
+        ),
+    ),
+    Conversation(
+        # A missed call with a voicemail: a call-back ticket with the recording. The caller
+        # is the customer whose courier did not come yesterday (WhatsApp).
+        channel="phone",
+        customer="gracheva",
+        start=Ago(64),
+        steps=(
+            Call(
+                "voicemail",
+                seconds=41,
+                recording="https://pbx.tropa.example/recordings/in-79035509126-48255.mp3",
+            ),
+            Change("maria", after=9, assign="maria", tags=("доставка", "задержка")),
+            Note(
+                "maria",
+                "Это Светлана Грачёва, у которой вчера не было курьера (переписка в "
+                "WhatsApp). В сообщении: курьер снова не позвонил. Уточняю у СДЭК и "
+                "перезваниваю.",
+                after=2,
+            ),
+        ),
+    ),
+    Conversation(
+        # The web chat's bot answers what it knows and hands the rest to a person.
+        channel="chat",
+        customer="timur_chat",
+        start=Ago(31),
+        bot=True,
+        steps=(
+            Say("Здравствуйте! Сколько идёт доставка до Казани?"),
+            Say(
+                "Спасибо. А в уже оплаченный заказ 48293 можно добавить газовый баллон? "
+                "Хочу, чтобы всё пришло одной посылкой.",
+                after=2,
+            ),
+            Change("sergey", after=3, assign="sergey", tags=("изменение-заказа",)),
+            Reply(
+                "sergey",
+                "Здравствуйте, Тимур! Заказ 48293 ещё не собран, так что добавить можно. "
+                "Положил в него баллон Kovea 230 г — доплатить 390 ₽ можно по ссылке, "
+                "которая сейчас придёт на почту. Отправим всё одной посылкой.",
+                after=2,
+            ),
+            Say("Оплатил, спасибо!", after=4),
+            Reply("sergey", "Вижу оплату. Хорошей дороги!", after=1, status="solved"),
         ),
     ),
 )

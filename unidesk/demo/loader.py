@@ -3,8 +3,15 @@
 ``load()`` sets up the desk (groups, agents, channels, tags) and replays the conversations
 of ``unidesk.demo.conversations`` through the real pipeline: customers' messages go through
 ``channels.ingest``, agents' replies, notes and changes through the ticket services, each as
-of its moment in the past week. Replies are recorded as already sent (and, where the platform
-reports it, delivered and read); nothing is handed to the outbox, so nothing leaves the desk.
+of its moment in the past week. Agents' replies are recorded as already sent (and, where the
+platform reports it, delivered and read) without the outbox. The few messages the desk itself
+sent in the week (the chat bot's, a duplicate's notice) go through the outbox as they happen,
+to nobody (see below). The history queues no background work: what the workers
+would have done then (merge suggestions) is done here, as of its moment.
+
+The demo's channels, but the web chat, carry the ``demo_delivery`` setting: a reply sent
+there is recorded as sent and kept under the demo outbox, never delivered
+(``channels.demo_delivery``).
 
 Every demo agent signs in with the demo password, so the desk can be seen through each role.
 """
@@ -20,29 +27,56 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.urls import reverse
+from django.utils import translation
 
-from unidesk.accounts.models import Agent, Group
+from unidesk.accounts.models import Agent, BusinessHours, Group
 from unidesk.accounts.services import agent_create_or_update, group_get_or_create
+from unidesk.automation.bot import bot_handle
+from unidesk.automation.models import BotAnswer, ChatBot
+from unidesk.channels import demo_delivery, outbox, registry
 from unidesk.channels.base import DeliveryUpdate, IdentityRef, InboundAttachment, InboundMessage
 from unidesk.channels.ingest import apply_delivery_update, ingest
-from unidesk.channels.models import ChannelAccount
+from unidesk.channels.models import ChannelAccount, Delivery, DeliveryState
+from unidesk.channels.phone.adapter import parse_call
 from unidesk.channels.services import channel_add
-from unidesk.core import clock, crypto
+from unidesk.core import clock, crypto, tasks
 from unidesk.core.actor import Actor
 from unidesk.core.errors import Conflict
+from unidesk.crosschannel.services import (
+    suggest_merges_for_message,
+    ticket_close_as_duplicate,
+    ticket_link,
+)
 from unidesk.customers.services import identity_add
 from unidesk.demo import satisfaction
 from unidesk.demo.conversations import CAST, CONVERSATIONS
-from unidesk.demo.desk import AGENTS, CHANNELS, GROUPS, SHOP_TIME_ZONE, TAGS, ChannelSpec, GroupSpec
+from unidesk.demo.desk import (
+    AGENTS,
+    CHANNELS,
+    CHAT_BOT_ANSWERS,
+    CHAT_BOT_NAME,
+    GROUPS,
+    HOURS,
+    PUBLIC_HOLIDAYS,
+    REACHABLE_IN_DEMO,
+    SHOP_TIME_ZONE,
+    TAGS,
+    ChannelSpec,
+    GroupSpec,
+)
 from unidesk.demo.files import FILES
 from unidesk.demo.script import (
     Ago,
+    Call,
     Change,
+    CloseDuplicate,
     Conversation,
     Day,
     Link,
     Note,
     Person,
+    Relate,
     Reply,
     Say,
     Step,
@@ -72,6 +106,7 @@ IDENTITY_OF_CHANNEL = {
     "telegram": "telegram",
     "whatsapp": "whatsapp",
     "vk": "vk",
+    "phone": "phone",
 }
 # Platforms that report delivery and reading of our messages (Telegram bots get neither).
 READ_RECEIPTS = frozenset({"whatsapp", "vk", "webchat"})
@@ -80,6 +115,7 @@ SIGNED = frozenset({"email", "api"})
 TEAM_SIGNATURE = {"ru": "Служба поддержки «Тропа»", "en": "Tropa Customer Care"}
 SHOP_DOMAIN = "tropa.example"
 VK_COMMUNITY_ID = 218005417
+SHOP_PHONE = "+74951204560"
 # From this hour on, today's shift has run long enough for today's stories to fit in it.
 SHIFT_OVERLAP_FROM = 14
 
@@ -95,23 +131,32 @@ def demo_agent_exists() -> bool:
     return Agent.objects.filter(email=DEMO_LOGIN_EMAIL).exists()
 
 
-def load(*, require_empty: bool = False) -> DemoSummary | None:
-    """Load the demo desk; does nothing (returns None) when the demo agent already exists.
+def demo_chat_path() -> str | None:
+    """The page where the demo's live chat (and its bot) can be tried, if it is there."""
+    spec = next(spec for spec in CHANNELS if spec.kind == "webchat")
+    account = ChannelAccount.objects.filter(kind=spec.kind, name=spec.name, is_active=True).first()
+    return reverse("webchat:try", kwargs={"key": account.key}) if account else None
 
-    With ``require_empty`` a desk that already has agents, the demo's own included, is
-    refused (``Conflict``): the demo is meant for a new desk, and adding it to a working one
-    should be a decision."""
+
+def load(*, require_empty: bool = False) -> DemoSummary | None:
+    """Load the demo desk; does nothing (returns None) when the demo agent already exists,
+    so loading twice changes nothing.
+
+    With ``require_empty`` a desk that already has other agents is refused (``Conflict``):
+    the demo is meant for a new desk, and adding it to a working one should be a
+    decision."""
+    if demo_agent_exists():
+        return None
     if require_empty and Agent.objects.exists():
         raise Conflict(
             "This desk already has agents; the demo is meant for an empty desk.",
             code="desk_not_empty",
         )
-    if demo_agent_exists():
-        return None
     started = time.monotonic()
-    with transaction.atomic():
-        desk = _set_up_desk()
-        replay = _Replay(desk=desk, now=clock.now(), rng=random.Random(SEED))
+    with transaction.atomic(), tasks.history():
+        now = clock.now()
+        desk = _set_up_desk(now)
+        replay = _Replay(desk=desk, now=now, rng=random.Random(SEED))
         replay.run(CONVERSATIONS)
         satisfaction.load(ticket_ids=replay.ticket_ids, now=replay.now)
     tickets = Ticket.objects.filter(pk__in=replay.ticket_ids)
@@ -132,8 +177,8 @@ class _Desk:
     channels: dict[str, ChannelAccount]
 
 
-def _set_up_desk() -> _Desk:
-    groups = {spec.key: _group(spec) for spec in GROUPS}
+def _set_up_desk(now: datetime) -> _Desk:
+    groups = {spec.key: _group(spec, now) for spec in GROUPS}
     agents: dict[str, Agent] = {}
     new_agents: list[int] = []
     for spec in AGENTS:
@@ -152,12 +197,13 @@ def _set_up_desk() -> _Desk:
     login = next(agent for agent in agents.values() if agent.email == DEMO_LOGIN_EMAIL)
     Agent.objects.filter(pk__in=new_agents).update(password=login.password)
     channels = {spec.key: _channel(spec, groups) for spec in CHANNELS}
+    _chat_bot(channels["chat"])
     for name, colour in TAGS.items():
         Tag.objects.get_or_create(name=name, defaults={"color": colour})
     return _Desk(groups=groups, agents=agents, channels=channels)
 
 
-def _group(spec: GroupSpec) -> Group:
+def _group(spec: GroupSpec, now: datetime) -> Group:
     existing = Group.objects.filter(name=spec.name).first()
     if existing is not None:
         # A desk that already has this group keeps its own settings.
@@ -167,25 +213,66 @@ def _group(spec: GroupSpec) -> Group:
     group.description = spec.description
     group.first_reply_target_minutes = spec.first_reply_target_minutes
     group.is_default = spec.is_default and not has_default
-    group.save(update_fields=["description", "first_reply_target_minutes", "is_default"])
+    group.business_hours = _hours(spec.hours, now)
+    group.save(
+        update_fields=["description", "first_reply_target_minutes", "is_default", "business_hours"]
+    )
     return group
+
+
+def _hours(key: str, now: datetime) -> BusinessHours:
+    spec = HOURS[key]
+    year = now.astimezone(ZoneInfo(SHOP_TIME_ZONE)).year
+    holidays = [
+        f"{y:04d}-{month:02d}-{day:02d}" for y in (year, year + 1) for month, day in PUBLIC_HOLIDAYS
+    ]
+    hours, _created = BusinessHours.objects.get_or_create(
+        name=spec.name,
+        defaults={"time_zone": SHOP_TIME_ZONE, "weekly": spec.weekly, "holidays": holidays},
+    )
+    return hours
 
 
 def _channel(spec: ChannelSpec, groups: dict[str, Group]) -> ChannelAccount:
     group = groups[spec.group] if spec.group else None
+    settings = {**registry.adapter_class(spec.kind).default_settings, **dict(spec.settings)}
+    if spec.kind not in REACHABLE_IN_DEMO:
+        # Set here, never through channel_add (which refuses it): only the demo's own
+        # channels record their replies instead of sending them.
+        settings[demo_delivery.SETTING] = demo_delivery.ON
     if spec.kind == "api":
-        return channel_add(kind=spec.kind, name=spec.name, group=group).account
-    # The other platforms' adapters are not installed here, and connecting through
-    # channel_add needs one; the inbox row is what the tickets point at.
+        account = channel_add(kind=spec.kind, name=spec.name, group=group).account
+        account.settings = {**account.settings, **settings}
+        account.save(update_fields=["settings"])
+        return account
+    # The demo's platforms are not set up (no bot tokens, no SMTP), which channel_add
+    # would not refuse but the demo does not need: the inbox row is what tickets point at.
     account = ChannelAccount(
         kind=spec.kind,
         name=spec.name,
         key=crypto.random_token(nbytes=12).replace("-", "x").replace("_", "y"),
         group=group,
+        settings=settings,
     )
     account.set_secrets({"secret": crypto.random_token(nbytes=24)})
     account.save()
     return account
+
+
+def _chat_bot(account: ChannelAccount) -> None:
+    bot = ChatBot.objects.create(channel=account, enabled=True, name=CHAT_BOT_NAME)
+    BotAnswer.objects.bulk_create(
+        BotAnswer(
+            bot=bot,
+            question_ru=spec.question_ru,
+            question_en=spec.question_en,
+            keywords=spec.keywords,
+            answer_ru=spec.answer_ru,
+            answer_en=spec.answer_en,
+            position=position,
+        )
+        for position, spec in enumerate(CHAT_BOT_ANSWERS)
+    )
 
 
 # --- the week ---------------------------------------------------------------------------------
@@ -207,6 +294,8 @@ class _Thread:
     message_ids: list[str] = field(default_factory=list)
     # Our replies the customer has not read yet (on platforms that tell).
     unread: list[str] = field(default_factory=list)
+    # The customer's latest message in the desk.
+    last_message_id: int = 0
 
     @property
     def kind(self) -> str:
@@ -226,6 +315,7 @@ class _Replay:
         self.rng = rng
         self.zone = ZoneInfo(SHOP_TIME_ZONE)
         self.ticket_ids: list[int] = []
+        self.threads: dict[str, _Thread] = {}
 
     def run(self, conversations: tuple[Conversation, ...]) -> None:
         """Replay every step of every conversation in the order they happened, so ticket
@@ -234,6 +324,8 @@ class _Replay:
         timeline: list[tuple[datetime, int, int, _Thread, Step]] = []
         for index, conversation in enumerate(conversations):
             thread = self._thread(index, conversation)
+            if conversation.key:
+                self.threads[conversation.key] = thread
             moments = self._schedule(conversation)
             for position, (moment, step) in enumerate(
                 zip(moments, conversation.steps, strict=True)
@@ -307,6 +399,8 @@ class _Replay:
             return f"wall-{VK_COMMUNITY_ID}_{post}/{self.rng.randint(10_000, 99_999)}"
         if kind == "whatsapp":
             return re.sub(r"\D", "", address)
+        if kind == "phone":
+            return "+" + re.sub(r"\D", "", address)  # calls thread by the caller's number
         return address  # the chat, dialogue or visitor id
 
     def _platform_id(self, thread: _Thread, *, ours: bool) -> str:
@@ -315,7 +409,8 @@ class _Replay:
         token = f"{self.rng.getrandbits(64):016x}"
         if thread.kind == "email":
             domain = SHOP_DOMAIN if ours else thread.person.email.rpartition("@")[2]
-            return f"<{token}.{thread.counter}@{domain}>"
+            # As the mailbox stores Message-IDs: without the angle brackets.
+            return f"{token}.{thread.counter}@{domain}"
         if thread.kind == "api":
             return f"site-msg-{thread.counter}-{token[:6]}"
         if thread.kind == "whatsapp":
@@ -340,6 +435,21 @@ class _Replay:
                 self._change(thread, step)
             case Link():
                 self._link(thread, step)
+            case Call():
+                self._call(thread, step, moment)
+            case Relate():
+                ticket_link(
+                    ticket=self._ticket(thread),
+                    other=self._ticket(self.threads[step.other]),
+                    agent=self._agent(step.agent),
+                )
+            case CloseDuplicate():
+                ticket_close_as_duplicate(
+                    ticket=self._ticket(self.threads[step.duplicate]),
+                    original=self._ticket(thread),
+                    agent=self._agent(step.agent),
+                )
+                self._deliver_queued(self.threads[step.duplicate])
 
     def _say(self, thread: _Thread, step: Say, moment: datetime) -> None:
         conversation = thread.conversation
@@ -359,7 +469,24 @@ class _Replay:
             sent_at=moment - timedelta(seconds=self.rng.randint(1, 20)),
             attachments=tuple(_inbound_file(name) for name in step.files),
             is_public=conversation.public,
+            metadata=self._page_of(thread),
         )
+        self._receive(thread, inbound, first=first)
+        if conversation.bot:
+            # The bot answers within seconds, through the outbox like any message of ours.
+            with clock.as_of(moment + timedelta(seconds=self.rng.randint(2, 5))):
+                bot_handle(thread.last_message_id)
+                self._deliver_queued(thread)
+
+    def _page_of(self, thread: _Thread) -> dict[str, Any]:
+        """What the chat widget tells about the page it runs on (the bot speaks its
+        language)."""
+        if thread.kind != "webchat":
+            return {}
+        language = thread.conversation.language
+        return {"webchat": {"language": language, "page": f"https://{SHOP_DOMAIN}/{language}/"}}
+
+    def _receive(self, thread: _Thread, inbound: InboundMessage, *, first: bool) -> None:
         result = ingest(thread.account, inbound)
         if first and not result.created_ticket:
             raise RuntimeError(f"demo conversation {thread.index} continued another ticket")
@@ -369,6 +496,38 @@ class _Replay:
             self.ticket_ids.append(result.ticket.pk)
         thread.ticket_id = result.ticket.pk
         thread.message_ids.append(inbound.external_id)
+        thread.last_message_id = result.message.pk
+        # What a worker does after each message arrives: a phone number or an address that
+        # belongs to another customer suggests merging the two.
+        suggest_merges_for_message(message_id=result.message.pk)
+
+    def _call(self, thread: _Thread, step: Call, moment: datetime) -> None:
+        """A call as the phone system reports it, read by the phone channel's own parser."""
+        thread.counter += 1
+        event = {
+            "call_id": f"{self.rng.getrandbits(48):012x}",
+            "direction": "inbound",
+            "status": step.status,
+            "caller": thread.person.phone,
+            "callee": SHOP_PHONE,
+            "caller_name": thread.person.name,
+            "agent": self._agent(step.agent).display_name if step.agent else "",
+            "started_at": moment.isoformat(),
+            "ended_at": (moment + timedelta(seconds=step.seconds)).isoformat(),
+            "recording_url": step.recording,
+        }
+        with translation.override(thread.conversation.language):
+            inbound = parse_call(event)
+        self._receive(thread, inbound, first=thread.ticket_id is None)
+
+    def _deliver_queued(self, thread: _Thread) -> None:
+        """Deliver now what the desk itself just sent in this conversation (the outbox
+        queued it; the history queues no task for a worker to do it later)."""
+        queued = Delivery.objects.filter(
+            message__ticket_id=thread.ticket_pk, state=DeliveryState.QUEUED
+        ).values_list("pk", flat=True)
+        for delivery_id in list(queued):
+            outbox.deliver_now(delivery_id)
 
     def _mark_read(self, thread: _Thread, moment: datetime) -> None:
         """Before writing again, the customer has read our replies."""

@@ -1,9 +1,9 @@
-"""The demo desk's satisfaction surveys and the working hours its reports are measured in.
+"""The demo desk's satisfaction surveys: what the reports page rates the week by.
 
 Called once by the loader after the week is replayed: every channel but the phone asks for
 a rating, every solve of the week has its survey (most answered, a few with comments, one
-or two bad ones waiting for the head of support's review), and groups without a schedule
-get the shop's working hours, so reports show calendar and business time side by side.
+or two bad ones waiting for the head of support's review). The groups' working hours are
+set with the desk (``desk.HOURS``), so reports show calendar and business time side by side.
 Nothing is sent: the surveys are recorded as already asked, as the rest of the demo is.
 """
 
@@ -14,25 +14,15 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Final
 
-from unidesk.accounts.models import BusinessHours, Group
 from unidesk.channels.models import ChannelAccount
 from unidesk.csat import links, texts
 from unidesk.csat.models import RatingSource, Survey, SurveyState
 from unidesk.csat.services import csat_policy_set
-from unidesk.demo.desk import SHOP_TIME_ZONE
 from unidesk.reports.services import metrics_refresh_many
 from unidesk.tickets.models import Direction, Message, Status, Ticket
 
 SEED: Final = 2718
 LINK_CHANNELS: Final = ("email", "api")
-SHOP_HOURS: Final = {
-    "mon": ["09:00-21:00"],
-    "tue": ["09:00-21:00"],
-    "wed": ["09:00-21:00"],
-    "thu": ["09:00-21:00"],
-    "fri": ["09:00-21:00"],
-    "sat": ["10:00-18:00"],
-}
 # How often customers answer, and what they say (three points: bad, okay, great).
 ANSWERED: Final = 0.75
 RATINGS: Final = (3, 3, 3, 3, 3, 3, 2, 2, 3, 1)
@@ -53,7 +43,6 @@ COMMENTS: Final = {
 def load(*, ticket_ids: Sequence[int], now: datetime) -> int:
     """Switch surveys on for the demo's channels and record a survey for the latest solve
     of each solved demo ticket; returns how many were recorded."""
-    _shop_hours()
     for account in ChannelAccount.objects.exclude(kind="phone"):
         csat_policy_set(account=account, enabled=True)
     rng = random.Random(SEED)
@@ -69,16 +58,6 @@ def load(*, ticket_ids: Sequence[int], now: datetime) -> int:
     # loader's commit too; this way the numbers are there inside its transaction).
     metrics_refresh_many(ticket_ids=ticket_ids)
     return len(surveys)
-
-
-def _shop_hours() -> None:
-    if not Group.objects.filter(business_hours__isnull=True).exists():
-        return
-    hours, _created = BusinessHours.objects.get_or_create(
-        name="Тропа: часы работы поддержки",
-        defaults={"time_zone": SHOP_TIME_ZONE, "weekly": SHOP_HOURS, "holidays": []},
-    )
-    Group.objects.filter(business_hours__isnull=True).update(business_hours=hours)
 
 
 def _survey(ticket: Ticket, rng: random.Random, now: datetime) -> Survey | None:

@@ -85,7 +85,40 @@ class Link:
     after: int = 0
 
 
-Step = Say | Reply | Note | Change | Link
+@dataclass(frozen=True)
+class Call:
+    """The customer phones (through a phone channel): a call as the phone system reports
+    it. ``status`` is the platform's (answered, missed, voicemail…); a recording is kept
+    at ``recording`` when given."""
+
+    status: str
+    after: int = 0
+    seconds: int = 0
+    recording: str = ""
+    agent: str = ""
+
+
+@dataclass(frozen=True)
+class Relate:
+    """An agent links this conversation's ticket with the ticket of the conversation named
+    ``other`` (its ``key``): the same problem, seen twice."""
+
+    agent: str
+    other: str
+    after: int = 0
+
+
+@dataclass(frozen=True)
+class CloseDuplicate:
+    """An agent closes the ticket of the conversation named ``duplicate`` as a duplicate
+    of this one; the customer is told there where the conversation continues."""
+
+    agent: str
+    duplicate: str
+    after: int = 0
+
+
+Step = Say | Reply | Note | Change | Link | Call | Relate | CloseDuplicate
 
 
 @dataclass(frozen=True)
@@ -113,3 +146,8 @@ class Conversation:
     public: bool = False
     # The language the customer writes in (agents' email signatures follow it).
     language: str = "ru"
+    # How other conversations' steps refer to this one (Relate, CloseDuplicate).
+    key: str = ""
+    # The channel's greeting bot takes part (it answers each message of the customer's
+    # until it hands the conversation over to a person).
+    bot: bool = False

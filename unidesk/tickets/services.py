@@ -7,7 +7,7 @@ transaction; services an agent triggers directly open their own.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
@@ -301,15 +301,25 @@ def message_add_outbound(
 
 
 def message_set_delivery(
-    *, message: Message, status: str, error: str = "", external_id: str | None = None
+    *,
+    message: Message,
+    status: str,
+    error: str = "",
+    external_id: str | None = None,
+    metadata: Mapping[str, Any] | None = None,
 ) -> None:
-    """Record what the channel said about a reply (sent, delivered, read, failed)."""
+    """Record what the channel said about a reply (sent, delivered, read, failed);
+    ``metadata`` is added to the message's (how it was delivered, when that is worth
+    showing)."""
     fields = ["delivery_status", "delivery_error"]
     message.delivery_status = status
     message.delivery_error = error[:2000]
     if external_id:
         message.external_id = external_id[:255]
         fields.append("external_id")
+    if metadata:
+        message.metadata = {**(message.metadata or {}), **metadata}
+        fields.append("metadata")
     if status == DeliveryStatus.SENT and message.sent_at is None:
         message.sent_at = clock.now()
         fields.append("sent_at")

@@ -4,8 +4,9 @@ answer (``accounts.availability``), in the customer's language.
 Never sent to automatic mail (see ``loops``: the first message carries the reason), to our
 own mailboxes, or more than ``autoreply_limit_per_hour`` times an hour to one address, so
 two auto-responders cannot keep each other busy; nor for old mail (imported, or delivered a
-day late), nor by a mailbox that has no SMTP server. It leaves through the outbox like any
-reply, marked ``Auto-Submitted: auto-replied``, and never counts as the first response.
+day late), nor by a mailbox that has no SMTP server (a demo mailbox acknowledges into the
+demo outbox). It leaves through the outbox like any reply, marked ``Auto-Submitted:
+auto-replied``, and never counts as the first response.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from unidesk.accounts.availability import answer_promise, describe_promise
+from unidesk.channels import demo_delivery
 from unidesk.channels.email.adapter import flag
 from unidesk.channels.email.mailboxes import desk_addresses
 from unidesk.channels.services import automatic_message_send
@@ -86,7 +88,8 @@ def _why_not(ticket: Ticket, first: Message, config: Mapping[str, object]) -> st
     automatic = (first.metadata or {}).get("email", {}).get("automatic")
     if automatic:
         return f"automatic mail ({automatic})"
-    if not config.get("smtp_host"):
+    if not config.get("smtp_host") and not demo_delivery.is_on(config):
+        # (A demo mailbox "sends" into the demo outbox, so it acknowledges like a real one.)
         return "the mailbox has no SMTP server to send it"
     now = clock.now()
     if ticket.created_at < now - FRESH_TICKET:

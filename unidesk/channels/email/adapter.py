@@ -35,6 +35,7 @@ from unidesk.channels.base import (
     InvalidPayload,
     OutboundMessage,
     PermanentError,
+    RenderedMessage,
     TransientError,
     VerificationFailed,
     WebhookRequest,
@@ -206,15 +207,29 @@ class EmailAdapter(ChannelAdapter):
     # --- outbound ------------------------------------------------------------------------
 
     def send(self, outbound: OutboundMessage) -> DeliveryResult:
+        self._check_sendable(outbound)
+        if not self.config.setting("smtp_host"):
+            raise PermanentError(_("This mailbox has no SMTP server (smtp_host)."))
+        message, message_id = self.compose(outbound)
+        recipients = [r.value for r in (outbound.recipient, *outbound.cc, *outbound.bcc) if r]
+        self._deliver(message, self.address, recipients)
+        return DeliveryResult(external_id=message_id)
+
+    def render(self, outbound: OutboundMessage) -> RenderedMessage:
+        message, message_id = self.compose(outbound)
+        return RenderedMessage(suffix=".eml", content=bytes(message), external_id=message_id)
+
+    def _check_sendable(self, outbound: OutboundMessage) -> None:
         if outbound.recipient is None or outbound.recipient.kind != "email":
             raise PermanentError(_("This ticket has no email address to reply to."))
-        address = self.address
-        if not address:
+        if not self.address:
             raise PermanentError(_("This mailbox has no address setting."))
-        host = self.config.setting("smtp_host")
-        if not host:
-            raise PermanentError(_("This mailbox has no SMTP server (smtp_host)."))
-        message, message_id = build_email(
+
+    def compose(self, outbound: OutboundMessage) -> tuple[EmailMessage, str]:
+        """The letter of one reply and its Message-ID (without brackets)."""
+        self._check_sendable(outbound)
+        address = self.address
+        return build_email(
             outbound,
             address=address,
             sender_name=outbound.author_name
@@ -225,9 +240,6 @@ class EmailAdapter(ChannelAdapter):
             reply_to=clean_email(self.config.setting("reply_to")) or address,
             subject_token=flag(self.config.setting("subject_token"), True),
         )
-        recipients = [outbound.recipient.value] + [r.value for r in (*outbound.cc, *outbound.bcc)]
-        self._deliver(message, address, recipients)
-        return DeliveryResult(external_id=message_id)
 
     def _deliver(self, message: EmailMessage, sender: str, recipients: list[str]) -> None:
         host = self.config.setting("smtp_host")

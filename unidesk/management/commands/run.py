@@ -94,4 +94,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"Demo login: {loader.DEMO_LOGIN_EMAIL}  password: {loader.DEMO_PASSWORD}"
             )
+            chat = loader.demo_chat_path()
+            if chat:
+                self.stdout.write(f"Try the demo's live chat: http://{shown_host}:{port}{chat}")
+            self.stdout.write(
+                "Replies in the demo's channels are not delivered to anyone (letters are kept "
+                "in demo-outbox/ of the data directory)."
+            )
         self.stdout.flush()
