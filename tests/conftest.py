@@ -7,7 +7,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from tests import factories
 from unidesk.accounts.models import Agent
@@ -28,6 +30,8 @@ def _fresh_memos() -> Iterator[None]:
     yield
     forget_setups()
     forget_bot_channels()
+    # A request as a Russian-speaking agent leaves Russian active in this thread.
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture
