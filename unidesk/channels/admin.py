@@ -20,12 +20,13 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
-from unidesk.accounts.models import Group
 from unidesk.channels import outbox, registry
 from unidesk.channels.admin_forms import (
     ChannelAccountForm,
@@ -70,6 +71,13 @@ def _adapter_or_none(kind: str) -> type[ChannelAdapter] | None:
         return None
 
 
+def _takes_inbound(kind: str) -> bool:
+    """Whether anything outside posts to this channel's inbound address (a web chat's
+    visitors come through the widget instead)."""
+    adapter = _adapter_or_none(kind)
+    return adapter is None or adapter.verify is not ChannelAdapter.verify
+
+
 def _sets_itself_up(kind: str) -> bool:
     """Whether the platform side can be set up from here (Telegram's webhook, a mailbox's
     logins): the adapter has a ``connect`` of its own."""
@@ -105,10 +113,14 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         ]
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
-        main = ["kind", "name", "key", "inbound_address", "group", "is_active", "embedding",
-                "created_at"]  # fmt: skip
         if obj is None:
-            return [(None, {"fields": main})]
+            return [(None, {"fields": ["kind", "name", "key", "group", "is_active"]})]
+        main = ["kind", "name", "key"]
+        if _takes_inbound(obj.kind):
+            main.append("inbound_address")
+        if obj.kind == ChannelKind.WEBCHAT:
+            main.append("embedding")
+        main += ["group", "is_active", "created_at"]
         spec = kind_settings(obj.kind)
         plain, secret = field_names(spec)[: len(spec.plain)], field_names(spec)[len(spec.plain) :]
         fieldsets: list[Any] = [(None, {"fields": main})]
@@ -153,7 +165,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("address to give the platform"))
     def inbound_address(self, account: ChannelAccount) -> str:
-        return inbound_url(account)
+        return inbound_url(account) if _takes_inbound(account.kind) else "—"
 
     def save_model(
         self, request: HttpRequest, obj: ChannelAccount, form: forms.ModelForm, change: bool
@@ -164,6 +176,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             channel_update_settings(account=obj, settings=values, unset=unset)
         forget_channel(obj)
 
+    # Settings forms carry tokens and passwords: keep every posted value out of error reports.
+    @method_decorator(sensitive_post_parameters())
     def change_view(
         self,
         request: HttpRequest,
@@ -180,6 +194,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
 
     # --- connecting ----------------------------------------------------------------------
 
+    @method_decorator(sensitive_post_parameters())
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
@@ -227,7 +242,6 @@ class ChannelAccountAdmin(admin.ModelAdmin):
                 "kind": kind,
                 "kind_label": ChannelKind(kind).label,
                 "form": form,
-                "has_groups": Group.objects.exists(),
             }
         )
         return TemplateResponse(
@@ -256,7 +270,8 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             "opts": self.opts,
             "title": gettext("Channel connected: %(name)s") % {"name": account.name},
             "account": account,
-            "inbound_url": inbound_url(account),
+            "inbound_url": inbound_url(account) if _takes_inbound(account.kind) else "",
+            "embedding": self.embedding(account) if account.kind == ChannelKind.WEBCHAT else "",
             "secret": secret if adapter is not None and adapter.inbound_secret_use else "",
             "secret_use": adapter.inbound_secret_use if adapter is not None else "",
             "can_set_up": _sets_itself_up(account.kind),

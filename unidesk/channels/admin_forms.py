@@ -123,11 +123,13 @@ def field_names(settings: KindSettings) -> list[str]:
     return [field_name(name) for name in (*settings.plain, *settings.secret)]
 
 
-def _plain_field(name: str, initial: str = "") -> forms.CharField:
+def _plain_field(name: str, initial: str = "", default: str = "") -> forms.CharField:
+    # The placeholder shows what a channel gets when the field is left empty.
+    attrs = {"spellcheck": "false", "placeholder": default}
     widget: forms.Widget = (
-        forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+        forms.Textarea(attrs={**attrs, "rows": 3})
         if name in _MULTILINE
-        else forms.TextInput(attrs={"spellcheck": "false", "size": 60})
+        else forms.TextInput(attrs={**attrs, "size": 60})
     )
     return forms.CharField(
         label=name, required=False, initial=initial, widget=widget, help_text=_HELP.get(name, "")
@@ -149,6 +151,13 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def _defaults(kind: str) -> Mapping[str, str]:
+    try:
+        return registry.adapter_class(kind).default_settings
+    except NotFound:
+        return {}
 
 
 def _problems(kind: str, values: Mapping[str, str]) -> dict[str, str]:
@@ -192,8 +201,9 @@ class ConnectChannelForm(_SettingsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.kind = kind
         self.settings_spec = kind_settings(kind, connecting=True)
+        defaults = _defaults(kind)
         for name in self.settings_spec.plain:
-            self.fields[field_name(name)] = _plain_field(name)
+            self.fields[field_name(name)] = _plain_field(name, default=defaults.get(name, ""))
         for name in self.settings_spec.secret:
             help_text = (
                 gettext("Empty: unidesk generates one and shows it once, after saving.")
@@ -244,8 +254,11 @@ class ChannelAccountForm(_SettingsMixin, forms.ModelForm):
         self.kind = self.instance.kind
         self.settings_spec = kind_settings(self.kind)
         stored = dict(self.instance.settings or {})
+        defaults = _defaults(self.kind)
         for name in self.settings_spec.plain:
-            self.fields[field_name(name)] = _plain_field(name, _as_text(stored.get(name)))
+            self.fields[field_name(name)] = _plain_field(
+                name, _as_text(stored.get(name)), defaults.get(name, "")
+            )
         try:
             secrets = self.instance.secrets if self.instance.pk else {}
         except ValueError:
