@@ -466,3 +466,12 @@ def test_setting_up_is_a_post(admin_client: Client) -> None:
     )
 
     assert response.status_code == 405
+
+
+def test_the_connect_pages_speak_russian(admin_client: Client) -> None:
+    picker = admin_client.get(ADD, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+    form = admin_client.get(ADD, {"kind": "telegram"}, HTTP_ACCEPT_LANGUAGE="ru").content.decode()
+
+    assert "Подключить канал" in picker
+    assert "Секреты" in form
+    assert "Токен, который @BotFather выдал для бота." in form

@@ -31,6 +31,7 @@ from unidesk.channels import outbox, registry
 from unidesk.channels.admin_forms import (
     ChannelAccountForm,
     ConnectChannelForm,
+    adapter_or_none,
     field_names,
     kind_settings,
 )
@@ -48,7 +49,7 @@ from unidesk.channels.selectors import forget_channel
 from unidesk.channels.services import channel_add, channel_connect, channel_update_settings
 from unidesk.channels.webhooks import inbound_retry
 from unidesk.core import crypto
-from unidesk.core.errors import DomainError, NotFound
+from unidesk.core.errors import DomainError
 
 # The inbound endpoint of each kind under /api/v1/channels/<kind>/<key>/ (DESIGN.md).
 _INBOUND_PATHS = {"api": "messages", "email": "raw"}
@@ -64,24 +65,17 @@ def inbound_url(account: ChannelAccount) -> str:
     return f"{settings.BASE_URL}/api/v1/channels/{account.kind}/{account.key}/{path_end}"
 
 
-def _adapter_or_none(kind: str) -> type[ChannelAdapter] | None:
-    try:
-        return registry.adapter_class(kind)
-    except NotFound:
-        return None
-
-
 def _takes_inbound(kind: str) -> bool:
     """Whether anything outside posts to this channel's inbound address (a web chat's
     visitors come through the widget instead)."""
-    adapter = _adapter_or_none(kind)
+    adapter = adapter_or_none(kind)
     return adapter is None or adapter.verify is not ChannelAdapter.verify
 
 
 def _sets_itself_up(kind: str) -> bool:
     """Whether the platform side can be set up from here (Telegram's webhook, a mailbox's
     logins): the adapter has a ``connect`` of its own."""
-    adapter = _adapter_or_none(kind)
+    adapter = adapter_or_none(kind)
     return adapter is not None and adapter.connect is not ChannelAdapter.connect
 
 
@@ -171,7 +165,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: ChannelAccount, form: forms.ModelForm, change: bool
     ) -> None:
         super().save_model(request, obj, form, change)
-        if isinstance(form, ChannelAccountForm) and _adapter_or_none(obj.kind) is not None:
+        if isinstance(form, ChannelAccountForm) and adapter_or_none(obj.kind) is not None:
             values, unset = form.settings_changes()
             channel_update_settings(account=obj, settings=values, unset=unset)
         forget_channel(obj)
@@ -264,7 +258,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
             if data.get("account") == account.pk:
                 secret = str(data.get("secret") or "")
                 del request.session[_JUST_CONNECTED]
-        adapter = _adapter_or_none(account.kind)
+        adapter = adapter_or_none(account.kind)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

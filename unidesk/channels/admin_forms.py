@@ -97,6 +97,13 @@ def _ordered(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted(names, key=position))
 
 
+def adapter_or_none(kind: str) -> type[ChannelAdapter] | None:
+    try:
+        return registry.adapter_class(kind)
+    except NotFound:
+        return None
+
+
 def _uses_inbound_secret(adapter: type[ChannelAdapter]) -> bool:
     return bool(adapter.inbound_secret_use) or INBOUND_SECRET in adapter.settings_names
 
@@ -104,9 +111,8 @@ def _uses_inbound_secret(adapter: type[ChannelAdapter]) -> bool:
 def kind_settings(kind: str, *, connecting: bool = False) -> KindSettings:
     """The settings of ``kind``. A new channel is offered the inbound secret only where
     the kind uses it; an existing one may always replace it."""
-    try:
-        adapter = registry.adapter_class(kind)
-    except NotFound:
+    adapter = adapter_or_none(kind)
+    if adapter is None:
         return KindSettings(plain=(), secret=(INBOUND_SECRET,))
     secret = set(adapter.secret_settings)
     if not connecting or _uses_inbound_secret(adapter):
@@ -136,7 +142,13 @@ def _plain_field(name: str, initial: str = "", default: str = "") -> forms.CharF
     )
 
 
-def _secret_field(name: str, help_text: str) -> forms.CharField:
+def _secret_field(kind: str, name: str, note: str) -> forms.CharField:
+    """A password input; ``note`` says what happens to it, after what the setting means."""
+    meaning = _HELP.get(name, "")
+    if name == INBOUND_SECRET:
+        adapter = adapter_or_none(kind)
+        meaning = adapter.inbound_secret_use if adapter is not None else ""
+    help_text = " ".join(part for part in (str(meaning), note) if part)
     return forms.CharField(
         label=name,
         required=False,
@@ -154,17 +166,13 @@ def _as_text(value: Any) -> str:
 
 
 def _defaults(kind: str) -> Mapping[str, str]:
-    try:
-        return registry.adapter_class(kind).default_settings
-    except NotFound:
-        return {}
+    adapter = adapter_or_none(kind)
+    return adapter.default_settings if adapter is not None else {}
 
 
 def _problems(kind: str, values: Mapping[str, str]) -> dict[str, str]:
-    try:
-        return registry.adapter_class(kind).settings_problems(values)
-    except NotFound:
-        return {}
+    adapter = adapter_or_none(kind)
+    return adapter.settings_problems(values) if adapter is not None else {}
 
 
 class _SettingsMixin:
@@ -210,7 +218,7 @@ class ConnectChannelForm(_SettingsMixin, forms.Form):
                 if name == INBOUND_SECRET
                 else gettext("Stored encrypted and never shown again.")
             )
-            self.fields[field_name(name)] = _secret_field(name, help_text)
+            self.fields[field_name(name)] = _secret_field(self.kind, name, help_text)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -271,7 +279,7 @@ class ChannelAccountForm(_SettingsMixin, forms.ModelForm):
                 if value
                 else gettext("Not set. Type a value to set it.")
             )
-            self.fields[field_name(name)] = _secret_field(name, help_text)
+            self.fields[field_name(name)] = _secret_field(self.kind, name, help_text)
         self.unknown_stored = {k: v for k, v in stored.items() if k not in self.settings_spec.names}
         if self.unknown_stored:
             self.fields["other_settings"].initial = self.unknown_stored
