@@ -475,3 +475,17 @@ def test_the_connect_pages_speak_russian(admin_client: Client) -> None:
     assert "Подключить канал" in picker
     assert "Секреты" in form
     assert "Токен, который @BotFather выдал для бота." in form
+
+
+def test_pages_of_a_channel_that_does_not_exist_are_not_errors(admin_client: Client) -> None:
+    change = admin_client.get("/admin/unidesk_channels/channelaccount/not-a-number/change/")
+    connected = admin_client.get(
+        reverse("admin:unidesk_channels_channelaccount_connected", args=[999_999])
+    )
+    set_up = admin_client.post(
+        reverse("admin:unidesk_channels_channelaccount_set_up", args=[999_999])
+    )
+
+    assert change.status_code == 302
+    assert connected.status_code == 404
+    assert set_up.status_code == 404

@@ -179,7 +179,7 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         form_url: str = "",
         extra_context: dict[str, Any] | None = None,
     ) -> HttpResponse:
-        account = ChannelAccount.objects.filter(pk=object_id).only("kind").first()
+        account = self.get_object(request, object_id)
         extra = {
             **(extra_context or {}),
             "can_set_up": bool(account and _sets_itself_up(account.kind)),
@@ -197,16 +197,17 @@ class ChannelAccountAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         kind = request.GET.get("kind", "")
+        kinds = {
+            value: label for value, label in ChannelKind.choices
+            if value in registry.registered_kinds()
+        }  # fmt: skip
         context: dict[str, Any] = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
             "title": gettext("Connect a channel"),
         }
-        if kind not in registry.registered_kinds():
-            context["kinds"] = [
-                (value, label) for value, label in ChannelKind.choices
-                if value in registry.registered_kinds()
-            ]  # fmt: skip
+        if kind not in kinds:
+            context["kinds"] = list(kinds.items())
             return TemplateResponse(
                 request, "admin/unidesk_channels/channelaccount/connect_kind.html", context
             )
@@ -232,9 +233,9 @@ class ChannelAccountAdmin(admin.ModelAdmin):
                 )
         context.update(
             {
-                "title": gettext("Connect a channel: %(kind)s") % {"kind": ChannelKind(kind).label},
+                "title": gettext("Connect a channel: %(kind)s") % {"kind": kinds[kind]},
                 "kind": kind,
-                "kind_label": ChannelKind(kind).label,
+                "kind_label": kinds[kind],
                 "form": form,
             }
         )
