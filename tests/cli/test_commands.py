@@ -84,6 +84,16 @@ def test_channel_add_refuses_unknown_settings_and_malformed_pairs() -> None:
     assert ChannelAccount.objects.count() == 0
 
 
+def test_channel_add_refuses_a_second_channel_of_the_same_kind_and_name() -> None:
+    run("channel", "add", "api", "--name", "Website form")
+
+    with pytest.raises(CommandError, match="already exists"):
+        run("channel", "add", "api", "--name", "Website form")
+    run("channel", "add", "phone", "--name", "Website form")
+
+    assert ChannelAccount.objects.filter(name="Website form").count() == 2
+
+
 def test_channel_list_masks_secrets() -> None:
     printed = json.loads(run("channel", "add", "api", "--name", "Form"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,10 +38,21 @@ class ConnectedChannel:
     secret: str
 
 
+def channel_name_taken(*, kind: str, name: str, exclude: ChannelAccount | None = None) -> bool:
+    """Whether another channel of this kind already has this name: two inboxes with one name
+    cannot be told apart in the workspace, and a form sent twice must not connect twice."""
+    others = ChannelAccount.objects.filter(kind=kind, name=one_line(name, 120))
+    if exclude is not None and exclude.pk:
+        others = others.exclude(pk=exclude.pk)
+    return others.exists()
+
+
 def channel_add(
     *, kind: str, name: str, group: Group | None = None, settings: Mapping[str, str] | None = None
 ) -> ConnectedChannel:
-    """Connect an inbox. Returns the account and its inbound secret (shown once)."""
+    """Connect an inbox. Returns the account and its inbound secret (shown once). A second
+    channel of the same kind and name is refused (``Conflict``), so nothing is connected
+    twice."""
     if kind not in ChannelKind.values:
         raise ValidationFailed(
             _("Unknown channel kind %(kind)r; use one of %(kinds)s.")
@@ -52,6 +63,13 @@ def channel_add(
     name = one_line(name, 120)
     if not name:
         raise ValidationFailed(_("A channel needs a name."), fields={"name": "required"})
+    if channel_name_taken(kind=kind, name=name):
+        raise Conflict(
+            _("A %(kind)s channel named “%(name)s” already exists; choose another name.")
+            % {"kind": kind, "name": name},
+            fields={"name": "taken"},
+            code="name_taken",
+        )
     values = dict(settings or {})
     known = adapter.settings_names | adapter.secret_settings | COMMON_SETTINGS | {"secret"}
     unknown = sorted(set(values) - known)
@@ -107,8 +125,10 @@ def channel_connect(*, account: ChannelAccount) -> str:
 
 
 def channel_update_settings(
-    *, account: ChannelAccount, settings: Mapping[str, str]
+    *, account: ChannelAccount, settings: Mapping[str, str], unset: Collection[str] = ()
 ) -> ChannelAccount:
+    """Change some settings: secret ones are encrypted, plain ones checked with the adapter's
+    ``settings_problems``; the plain settings named in ``unset`` go back to their defaults."""
     adapter = registry.adapter_class(account.kind)
     _refuse_problems(
         adapter, {k: v for k, v in settings.items() if k not in adapter.secret_settings}
@@ -120,6 +140,8 @@ def channel_update_settings(
             secrets[key] = value
         else:
             plain[key] = value
+    for key in unset:
+        plain.pop(key, None)
     account.settings = plain
     account.set_secrets(secrets)
     account.save(update_fields=["settings", "secrets_encrypted"])

@@ -41,10 +41,10 @@ def parse(raw: bytes, **settings: str) -> list[Any]:
     return adapter.parse_inbound(WebhookRequest("POST", {}, {}, raw))
 
 
-def mailbox(**settings: str) -> ChannelAccount:
+def mailbox(name: str = "Shop support", **settings: str) -> ChannelAccount:
     account, _secret = factories.channel(
         "email",
-        name="Shop support",
+        name=name,
         group_name="Support",
         settings={"address": ADDRESS, "aliases": "sales@shop.example", "secret": SECRET,
                   **settings},

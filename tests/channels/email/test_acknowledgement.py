@@ -168,7 +168,7 @@ def test_the_template_is_the_mailboxs_own_per_language(sink, run_tasks) -> None:
 def test_the_language_setting_wins_and_acknowledgements_can_be_off(sink, run_tasks) -> None:
     english_only = mailbox(**sink.settings, acknowledge_language="en")
     post_raw(english_only, customer_mail(subject="Вопрос", text="Привет"))
-    silent = mailbox(**sink.settings, address="quiet@shop.example", acknowledge="off")
+    silent = mailbox("Quiet", **sink.settings, address="quiet@shop.example", acknowledge="off")
     post_raw(silent, customer_mail(message_id="quiet@c.example"))
     run_tasks()
 
@@ -180,7 +180,7 @@ def test_the_language_setting_wins_and_acknowledgements_can_be_off(sink, run_tas
 def test_old_mail_and_mailboxes_without_smtp_get_no_acknowledgement(sink, run_tasks) -> None:
     account = mailbox(**sink.settings)
     post_raw(account, customer_mail(when=datetime(2025, 1, 10, 9, 0, tzinfo=UTC)))
-    receive_only = mailbox(address="inbox-only@shop.example")
+    receive_only = mailbox("Inbox only", address="inbox-only@shop.example")
     post_raw(receive_only, customer_mail(message_id="no-smtp@c.example"))
     run_tasks()
 

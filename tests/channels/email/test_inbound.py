@@ -172,7 +172,7 @@ def test_the_subject_token_threads_only_for_participants(run_tasks) -> None:
 
 def test_to_and_cc_addresses_become_copies_but_not_our_mailboxes(run_tasks) -> None:
     account = mailbox()
-    other = mailbox(address="billing@shop.example", aliases="")
+    other = mailbox("Billing", address="billing@shop.example", aliases="")
     post_raw(account, customer_mail(
         to=f"{ADDRESS}, boss@client.example", cc="billing@shop.example, sales@shop.example, "
         "Assistant <assistant@client.example>",

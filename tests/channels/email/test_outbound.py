@@ -199,6 +199,8 @@ def test_connect_checks_the_smtp_login_and_says_why_it_fails(run_tasks) -> None:
     with smtp_sink(user="desk", password="right") as sink:
         good = mailbox(**{**sink.settings, "smtp_password": "right"})
         assert "SMTP login to 127.0.0.1 works" in channel_connect(account=good)
-        bad = mailbox(**{**sink.settings, "smtp_password": "wrong"}, address="b@shop.example")
+        bad = mailbox(
+            "Billing", **{**sink.settings, "smtp_password": "wrong"}, address="b@shop.example"
+        )
         with pytest.raises(ValidationFailed, match="SMTP"):
             channel_connect(account=bad)

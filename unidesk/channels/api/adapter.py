@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from unidesk import __version__
@@ -139,6 +140,10 @@ def signature_header(secret: str, body: bytes, timestamp: int) -> str:
 class ApiAdapter(ChannelAdapter):
     kind = "api"
     settings_names = frozenset({"callback_url"})
+    inbound_secret_use = gettext_lazy(
+        "Send it with every message as “Authorization: Bearer …”. Replies posted to "
+        "callback_url are signed with it (X-Unidesk-Signature)."
+    )
 
     def verify(self, request: WebhookRequest) -> None:
         header = request.header("authorization")

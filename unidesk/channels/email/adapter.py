@@ -22,6 +22,7 @@ from typing import ClassVar
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from unidesk.channels.base import (
     ChannelAdapter,
@@ -77,6 +78,10 @@ class EmailAdapter(ChannelAdapter):
         }
     )  # fmt: skip
     secret_settings = frozenset({"imap_password", "smtp_password"})
+    inbound_secret_use = gettext_lazy(
+        "The mail forwarder sends it as “Authorization: Bearer …”, or signs the body with it "
+        "(X-Unidesk-Signature)."
+    )
     default_settings: ClassVar = {
         "subject_token": "on",
         "imap_security": "ssl",

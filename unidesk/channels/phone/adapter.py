@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from unidesk.channels.base import (
     ChannelAdapter,
@@ -79,6 +80,10 @@ class PhoneAdapter(ChannelAdapter):
     kind = "phone"
     settings_names = frozenset({"api_base"})
     secret_settings = frozenset()
+    inbound_secret_use = gettext_lazy(
+        "The phone system sends it as “Authorization: Bearer …”, or signs the body with it "
+        "(X-Unidesk-Signature)."
+    )
     default_settings = {"reopen_window_days": "0"}
 
     def verify(self, request: WebhookRequest) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 
 import httpx
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from unidesk.channels.base import (
     ChannelAdapter,
@@ -127,6 +128,10 @@ class TelegramAdapter(ChannelAdapter):
     kind = "telegram"
     settings_names = frozenset({"bot_token", "secret_token", "api_base", "mode", "poll_timeout"})
     secret_settings = frozenset({"bot_token", "secret_token"})
+    inbound_secret_use = gettext_lazy(
+        "Telegram sends it back with every update when no secret_token is set; “Set up at the "
+        "platform” passes it to Telegram."
+    )
 
     # --- configuration -------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from unidesk.channels.base import (
     ChannelAdapter,
@@ -107,6 +108,9 @@ class VkAdapter(ChannelAdapter):
         {"access_token", "group_id", "secret", "confirmation", "api_base", "api_version"}
     )
     secret_settings = frozenset({"access_token"})
+    inbound_secret_use = gettext_lazy(
+        "Enter it as the secret key in the community’s Callback API settings."
+    )
     can_continue_privately = True
 
     @property

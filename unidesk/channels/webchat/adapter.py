@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from unidesk.channels.base import (
     ChannelAdapter,
@@ -35,6 +36,10 @@ class WebchatAdapter(ChannelAdapter):
     kind = "webchat"
     settings_names = config.SETTING_NAMES
     default_settings = config.DEFAULTS
+    inbound_secret_use = gettext_lazy(
+        "Your server signs visitors’ identities with it (HMAC-SHA256) when identity_required is"
+        " on; it must never reach the browser."
+    )
 
     @classmethod
     def settings_problems(cls, values: Mapping[str, Any]) -> dict[str, str]:
