@@ -63,13 +63,6 @@ def channel_add(
     name = one_line(name, 120)
     if not name:
         raise ValidationFailed(_("A channel needs a name."), fields={"name": "required"})
-    if channel_name_taken(kind=kind, name=name):
-        raise Conflict(
-            _("A %(kind)s channel named “%(name)s” already exists; choose another name.")
-            % {"kind": kind, "name": name},
-            fields={"name": "taken"},
-            code="name_taken",
-        )
     values = dict(settings or {})
     known = adapter.settings_names | adapter.secret_settings | COMMON_SETTINGS | {"secret"}
     unknown = sorted(set(values) - known)

@@ -74,3 +74,15 @@ def test_mail_ingest_fails_loudly_for_what_is_not_mail(tmp_path) -> None:
     assert "Not an email message" in lines[0]["error"]
     with pytest.raises(CommandError, match="no such file"):
         call_command("mail", "ingest", str(tmp_path / "missing.eml"), "--mailbox", "Support")
+
+
+def test_mail_ingest_asks_for_the_key_when_two_mailboxes_share_the_name(tmp_path) -> None:
+    add_mailbox(f"address={ADDRESS}")
+    call_command("channel", "add", "email", "--name", "Support", "--set", "address=b@shop.example",
+                 stdout=StringIO())  # fmt: skip
+    letter = tmp_path / "letter.eml"
+    letter.write_bytes(customer_mail())
+
+    with pytest.raises(CommandError, match="2 email channels are named 'Support'; give the key"):
+        call_command("mail", "ingest", str(letter), "--mailbox", "Support", stdout=StringIO())
+    assert not Ticket.objects.exists()

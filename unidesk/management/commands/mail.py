@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from unidesk.channels.email.mailboxes import mailbox_by_key_or_name
 from unidesk.channels.email.services import mail_ingest_now
+from unidesk.channels.models import ChannelAccount
 from unidesk.management.commands._helpers import domain_errors_as_command_errors
 
 
@@ -29,6 +30,12 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         account = mailbox_by_key_or_name(options["mailbox"])
         if account is None:
+            named = ChannelAccount.objects.filter(kind="email", name=options["mailbox"]).count()
+            if named > 1:
+                raise CommandError(
+                    f"{named} email channels are named {options['mailbox']!r}; give the key "
+                    "of the one you mean (see `unidesk channel list`)."
+                )
             raise CommandError(
                 f"No email channel with the key or name {options['mailbox']!r} "
                 "(see `unidesk channel list`)."
