@@ -3,16 +3,17 @@ fail) as before, and no channel can be given the setting from outside."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.http import HttpResponse
+from django.test import Client
+from django.urls import reverse
 
 from tests import factories
 from tests.channels.email.support import customer_mail, mailbox, post_raw
 from unidesk.channels import outbox
-from unidesk.channels.admin import ChannelAccountForm
 from unidesk.channels.models import Delivery, DeliveryState
 from unidesk.channels.services import reply_send
 from unidesk.core.errors import ValidationFailed
@@ -46,32 +47,39 @@ def test_channel_add_refuses_the_demo_setting() -> None:
     assert "demo_delivery" in refused.value.fields
 
 
-def admin_form(account: Any, settings: dict[str, str]) -> ChannelAccountForm:
-    return ChannelAccountForm(
-        instance=account,
-        data={
-            "name": account.name,
-            "group": "",
-            "settings": json.dumps(settings),
-            "is_active": "on",
-        },
-    )
+def _edit(client: Client, account: Any, **posted: str) -> HttpResponse:
+    url = reverse("admin:unidesk_channels_channelaccount_change", args=[account.pk])
+    form = {"name": account.name, "group": "", "is_active": "on", "setting_bot_token": ""}
+    return client.post(url, {**form, **posted})
 
 
-def test_the_administration_gives_no_channel_the_demo_setting() -> None:
+def test_the_administration_gives_no_channel_the_demo_setting(admin_client: Client) -> None:
     account, _secret = factories.channel("telegram", settings={"bot_token": "1:abc"})
 
-    form = admin_form(account, {**account.settings, "demo_delivery": "on"})
+    page = admin_client.get(
+        reverse("admin:unidesk_channels_channelaccount_change", args=[account.pk])
+    ).content.decode()
+    ignored = _edit(admin_client, account, other_settings='{"demo_delivery": "on"}')
 
-    assert not form.is_valid()
-    assert "demo_delivery" in str(form.errors["settings"])
+    assert "demo_delivery" not in page
+    assert ignored.status_code == 302
+    account.refresh_from_db()
+    assert "demo_delivery" not in account.settings
 
 
-def test_a_demo_channel_keeps_its_setting_when_edited_and_may_drop_it() -> None:
+def test_a_demo_channel_keeps_its_setting_when_edited_and_may_drop_it(
+    admin_client: Client,
+) -> None:
     account, _secret = factories.channel("telegram", settings={"bot_token": "1:abc"})
     account.settings = {**account.settings, "demo_delivery": "on"}
     account.save(update_fields=["settings"])
 
-    assert admin_form(account, dict(account.settings)).is_valid()
-    dropped = {k: v for k, v in account.settings.items() if k != "demo_delivery"}
-    assert admin_form(account, dropped).is_valid()
+    kept = _edit(admin_client, account, other_settings='{"demo_delivery": "on"}')
+    account.refresh_from_db()
+    assert kept.status_code == 302
+    assert account.settings.get("demo_delivery") == "on"
+
+    dropped = _edit(admin_client, account, other_settings="{}")
+    account.refresh_from_db()
+    assert dropped.status_code == 302
+    assert "demo_delivery" not in account.settings

@@ -46,7 +46,4 @@ def concerns_new_conversation(event: TicketCreated) -> bool:
 
 
 def concerns_a_bot(event: MessageReceived) -> bool:
-    if event.actor.kind != "customer" or not bot_channels():
-        return False
-    channel = Ticket.objects.filter(pk=event.ticket_id).values_list("channel_account_id", flat=True)
-    return channel.first() in bot_channels()
+    return event.actor.kind == "customer" and event.channel_account_id in bot_channels()

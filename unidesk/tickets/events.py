@@ -36,10 +36,14 @@ class TicketUpdated(Event):
 
 @dataclass(frozen=True)
 class MessageReceived(Event):
+    """``channel_account_id``: the inbox of the conversation, for subscribers that care
+    about some inboxes only (a channel's bot) and decide without reading the ticket."""
+
     name: ClassVar[str] = "message.received"
     message_id: int
     ticket_id: int
     actor: Actor
+    channel_account_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -239,7 +239,14 @@ def message_add_inbound(
         changes["status"] = [old_status, Status.OPEN]
     if changed:
         ticket.save(update_fields=changed)
-    publish(MessageReceived(message_id=message.pk, ticket_id=ticket.pk, actor=actor))
+    publish(
+        MessageReceived(
+            message_id=message.pk,
+            ticket_id=ticket.pk,
+            actor=actor,
+            channel_account_id=ticket.channel_account_id,
+        )
+    )
     if changes:
         publish(TicketUpdated(ticket_id=ticket.pk, actor=actor, changes=changes))
     return message
