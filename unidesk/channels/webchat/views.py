@@ -31,6 +31,7 @@ from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat import selectors, services
 from unidesk.core.errors import DomainError, NotFound
 from unidesk.core.http import file_response
+from unidesk.core.inputs import loads_untrusted
 from unidesk.core.ratelimit import RateLimited
 
 WIDGET_PATH = Path(__file__).parent / "static" / "webchat" / "widget.js"
@@ -257,7 +258,7 @@ def _identity(raw: str | None) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return loads_untrusted(raw)
     except ValueError:
         return "not json"
 
