@@ -26,6 +26,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from unidesk.accounts.availability import answer_promise, describe_promise
+from unidesk.channels.base import as_int
 from unidesk.channels.models import ChannelAccount
 from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat import selectors, services
@@ -204,7 +205,7 @@ def upload(request: HttpRequest, key: str) -> HttpResponse:
 
 def _upload(request: HttpRequest, account: ChannelAccount, language: str) -> HttpResponse:
     conf = widget_config.parse(account.key, account.settings)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    declared = as_int(request.META.get("CONTENT_LENGTH"))
     if declared > conf.max_upload_bytes + 64 * 1024:
         # Refused before the body is read: a huge upload costs us nothing.
         return _error(
