@@ -299,3 +299,38 @@ def test_other_methods_on_a_webhook_get_a_json_405(desk: Desk, method: str) -> N
 
     assert response.status_code == 405
     assert api_error(response)["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("body", [b"", b"  \r\n\r\n  "], ids=["empty", "blank"])
+def test_an_empty_raw_email_is_refused_at_once_and_nothing_is_stored(db: None, body: bytes) -> None:
+    account, secret = factories.channel("email", settings={"address": "help@example.com"})
+
+    response = Client().post(
+        f"/api/v1/channels/email/{account.key}/raw", body, content_type="message/rfc822",
+        headers={"Authorization": f"Bearer {secret}"},
+    )  # fmt: skip
+
+    assert api_error(response)["fields"] == {"body": "required"}
+    assert not InboundRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "body",
+    [DEEP_ARRAY, b"\x00\x01\x02", b"just some words, no headers", b"From: \xff\xfe\r\n\r\n\xff"],
+    ids=["deep JSON", "binary", "no headers", "undecodable"],
+)
+def test_a_raw_email_that_is_not_one_is_kept_as_unreadable(
+    db: None, run_tasks: Callable[[], int], body: bytes
+) -> None:
+    account, secret = factories.channel("email", settings={"address": "help@example.com"})
+
+    response = Client().post(
+        f"/api/v1/channels/email/{account.key}/raw", body, content_type="message/rfc822",
+        headers={"Authorization": f"Bearer {secret}"},
+    )  # fmt: skip
+    run_tasks()
+
+    assert response.status_code == 200
+    record = InboundRecord.objects.get()
+    assert record.state in (InboundState.UNPARSEABLE, InboundState.DONE), record.error
+    assert "Unexpected error" not in record.error
