@@ -97,7 +97,9 @@ def _storable(instance: object) -> None:
                 object.__setattr__(instance, name, storable_text(value))
         elif isinstance(value, Mapping):
             object.__setattr__(instance, name, storable(dict(value)))
-        elif isinstance(value, tuple) and any(isinstance(v, str) for v in value):
+        elif isinstance(value, tuple) and any(
+            isinstance(v, str) and ("\x00" in v or has_lone_surrogate(v)) for v in value
+        ):
             object.__setattr__(instance, name, storable(value))
 
 
