@@ -334,3 +334,23 @@ def test_a_raw_email_that_is_not_one_is_kept_as_unreadable(
     record = InboundRecord.objects.get()
     assert record.state in (InboundState.UNPARSEABLE, InboundState.DONE), record.error
     assert "Unexpected error" not in record.error
+
+
+@pytest.mark.parametrize("kind", ["whatsapp", "facebook"])
+def test_the_handshake_echoes_a_challenge_only_as_inert_text(desk: Desk, kind: str) -> None:
+    account, secrets, _signer = desk.accounts[kind]
+    url = f"/api/v1/channels/{kind}/{account.key}/webhook"
+    challenge = "<script>alert(1)</script>"
+
+    right = Client().get(url, {"hub.mode": "subscribe", "hub.challenge": challenge,
+                               "hub.verify_token": secrets["verify_token"]})  # fmt: skip
+    wrong = Client().get(url, {"hub.mode": "subscribe", "hub.challenge": challenge,
+                               "hub.verify_token": "\u202e" + "x" * 5000})  # fmt: skip
+    empty = Client().get(url)
+
+    assert right.status_code == 200
+    assert right["Content-Type"].startswith("text/plain")
+    assert right["X-Content-Type-Options"] == "nosniff"
+    assert wrong.status_code == 403
+    assert empty.status_code == 400  # not a handshake at all
+    assert challenge.encode() not in wrong.content + empty.content
