@@ -15,7 +15,7 @@ from ninja.types import DictStrAny
 
 from unidesk import __version__
 from unidesk.api.auth import AgentToken
-from unidesk.api.errors import error_response, pydantic_fields
+from unidesk.api.errors import error_response, pydantic_fields, reject_lone_surrogates
 from unidesk.api.routers import (
     attachments,
     conversations,
@@ -35,10 +35,13 @@ logger = logging.getLogger("unidesk.api")
 
 
 class NulFreeParser(Parser):
-    """JSON bodies and query strings without NUL characters (see ``core.inputs``)."""
+    """JSON bodies and query strings without NUL characters (see ``core.inputs``); a body
+    with a lone surrogate is refused, naming the field."""
 
     def parse_body(self, request: HttpRequest) -> DictStrAny:
-        return without_nul(super().parse_body(request))
+        data = super().parse_body(request)
+        reject_lone_surrogates(data)
+        return without_nul(data)
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
@@ -116,6 +119,9 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ValidationError):
+        # Raised by our parser, which ninja wraps as "Cannot parse request body".
+        return _validation_error(request, exc.__cause__)
     if exc.status_code == 400 and exc.__cause__ is not None:
         # ninja's "Cannot parse request body": the JSON itself is broken.
         return error_response(

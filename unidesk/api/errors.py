@@ -6,6 +6,9 @@ import logging
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja.errors import ValidationError
+
+from unidesk.core.inputs import first_lone_surrogate
 
 logger = logging.getLogger("unidesk.api")
 
@@ -42,3 +45,14 @@ def pydantic_fields(errors: list[dict[str, Any]]) -> dict[str, str]:
 
 def json_not_found(request: HttpRequest, rest: str = "") -> HttpResponse:
     return error_response(404, "not_found", f"No API endpoint at /api/v1/{rest}.")
+
+
+LONE_SURROGATE = "holds a lone UTF-16 surrogate, which is not text"
+
+
+def reject_lone_surrogates(data: object) -> None:
+    """Raise ninja's ValidationError naming the first string in a parsed JSON body that
+    holds a lone surrogate (``"\\ud800"``): no field can store it."""
+    path = first_lone_surrogate(data)
+    if path is not None:
+        raise ValidationError([{"loc": ("body", "payload", *path), "msg": LONE_SURROGATE}])

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
-from unidesk.core.inputs import without_nul
+from unidesk.core.inputs import has_lone_surrogate, storable, storable_text
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -58,18 +58,52 @@ class InvalidPayload(ChannelError):
         self.fields = dict(fields or {})
 
 
-def _without_nul(instance: object) -> None:
-    """Take NUL characters out of a frozen value's strings, tuples and mappings: platforms
-    pass on whatever a customer typed, and the database cannot store a NUL
-    (``core.inputs``)."""
+# Reading platform JSON: a field may hold anything, whatever the platform's documentation
+# says, and a payload of the right shape with one odd field is still read, not refused.
+
+
+def as_dict(value: Any) -> dict[str, Any]:
+    """``value`` when it is a JSON object, otherwise an empty one."""
+    return value if isinstance(value, dict) else {}
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` when it is a JSON array, otherwise an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def as_text(value: Any) -> str:
+    """A string or a number as text; anything else (objects, arrays, booleans, null) as
+    the empty string."""
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        return ""
+    return str(value)
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    """An integer, or a string or float holding one; ``default`` for anything else."""
+    if isinstance(value, bool):
+        return default
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        return default
+
+
+def _storable(instance: object) -> None:
+    """Make a frozen value's strings, tuples and mappings storable: platforms pass on
+    whatever a customer typed (or a JSON escape spelled), and the database can store
+    neither a NUL nor a lone surrogate (``core.inputs``)."""
     for name, value in vars(instance).items():
         if isinstance(value, str):
-            if "\x00" in value:
-                object.__setattr__(instance, name, value.replace("\x00", ""))
+            if "\x00" in value or has_lone_surrogate(value):
+                object.__setattr__(instance, name, storable_text(value))
         elif isinstance(value, Mapping):
-            object.__setattr__(instance, name, without_nul(dict(value)))
-        elif isinstance(value, tuple) and any(isinstance(v, str) and "\x00" in v for v in value):
-            object.__setattr__(instance, name, without_nul(value))
+            object.__setattr__(instance, name, storable(dict(value)))
+        elif isinstance(value, tuple) and any(
+            isinstance(v, str) and ("\x00" in v or has_lone_surrogate(v)) for v in value
+        ):
+            object.__setattr__(instance, name, storable(value))
 
 
 @dataclass(frozen=True)
@@ -78,7 +112,7 @@ class IdentityRef:
     value: str
 
     def __post_init__(self) -> None:
-        _without_nul(self)
+        _storable(self)
 
 
 @dataclass(frozen=True)
@@ -97,7 +131,7 @@ class InboundAttachment:
     remote_ref: str = ""
 
     def __post_init__(self) -> None:
-        _without_nul(self)
+        _storable(self)
 
 
 @dataclass(frozen=True)
@@ -123,7 +157,7 @@ class InboundMessage:
     ticket_number: int | None = None
 
     def __post_init__(self) -> None:
-        _without_nul(self)
+        _storable(self)
 
 
 @dataclass(frozen=True)
@@ -135,7 +169,7 @@ class DeliveryUpdate:
     error: str = ""
 
     def __post_init__(self) -> None:
-        _without_nul(self)
+        _storable(self)
 
 
 @dataclass(frozen=True)
@@ -163,7 +197,7 @@ class OutboundEcho:
     metadata: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _without_nul(self)
+        _storable(self)
 
 
 InboundEvent = InboundMessage | DeliveryUpdate | InboundEdit | OutboundEcho

@@ -57,6 +57,7 @@ from unidesk.channels.models import ChannelAccount, InboundRecord, InboundState
 from unidesk.channels.selectors import active_channel_for_webhook, remembered_channel
 from unidesk.core import tasks
 from unidesk.core.errors import DomainError, PayloadTooLarge
+from unidesk.core.inputs import storable_text
 from unidesk.customers.models import Identity
 from unidesk.tickets.models import Message
 
@@ -119,8 +120,9 @@ def webhook_accept(
 
 
 def _delivery_key(adapter: ChannelAdapter, request: WebhookRequest) -> str:
-    # The platform's id comes from the body; a NUL in it could not be stored (core.inputs).
-    return adapter.delivery_id(request).replace("\x00", "")
+    # The platform's id comes from the body; a NUL or a lone surrogate in it could not be
+    # stored (core.inputs).
+    return storable_text(adapter.delivery_id(request))
 
 
 def _checked(adapter: ChannelAdapter, request: WebhookRequest) -> HandshakeResponse | None:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 
 from unidesk.core.inputs import querydict_without_nul
 
@@ -24,5 +26,8 @@ class NulFreeInputMiddleware:
         # Reading the form of an API or webhook request here would parse bodies that
         # their views read raw (after authenticating the sender).
         if request.content_type in _FORMS and not request.path.startswith("/api/"):
-            request.POST = querydict_without_nul(request.POST)  # type: ignore[assignment]
+            # A form nobody can read (no boundary, a bad length): Django leaves it empty,
+            # and the view answers for what is missing in its own way.
+            with contextlib.suppress(MultiPartParserError):
+                request.POST = querydict_without_nul(request.POST)  # type: ignore[assignment]
         return self.get_response(request)

@@ -13,6 +13,7 @@ from typing import Any, Generic, TypeVar
 from django.db.models import Model, Q, QuerySet
 
 from unidesk.core.errors import ValidationFailed
+from unidesk.core.inputs import loads_untrusted
 
 T = TypeVar("T", bound=Model)
 
@@ -62,7 +63,7 @@ def _decode_value(internal_type: str, value: Any) -> Any:
 def _decode(cursor: str, keys: Sequence[OrderKey], model: type[Model]) -> list[Any]:
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        values = loads_untrusted(base64.urlsafe_b64decode(padded.encode()))
         if not isinstance(values, list) or len(values) != len(keys):
             raise ValueError("shape")
         return [

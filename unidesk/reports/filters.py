@@ -8,7 +8,7 @@ without an offset is read in the report's time zone; ``until`` is exclusive.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Final
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -19,11 +19,14 @@ from unidesk.accounts.models import Agent
 from unidesk.channels.models import ChannelKind
 from unidesk.core import clock
 from unidesk.core.errors import ValidationFailed
+from unidesk.core.inputs import MAX_ID
 from unidesk.reports.selectors import ReportFilters
 from unidesk.tickets.models import Priority
 
 DEFAULT_DAYS: Final = 30
 MAX_SPAN: Final = timedelta(days=5 * 366)
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST: Final = datetime(9000, 1, 1, tzinfo=UTC)
 
 
 def report_zone(name: str, viewer: Agent | None = None) -> ZoneInfo:
@@ -43,11 +46,14 @@ def _moment(raw: str, field: str, zone: ZoneInfo, *, end_of_day: bool) -> dateti
             day = date.fromisoformat(raw)
             if end_of_day:
                 day += timedelta(days=1)
-            return datetime.combine(day, time(0, 0), tzinfo=zone)
-        if "T" in raw and " " in raw:
-            # A "+03:00" offset left unencoded in a query string arrives as " 03:00".
-            raw = raw.replace(" ", "+")
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+            moment = datetime.combine(day, time(0, 0), tzinfo=zone)
+        else:
+            if "T" in raw and " " in raw:
+                # A "+03:00" offset left unencoded in a query string arrives as " 03:00".
+                raw = raw.replace(" ", "+")
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except OverflowError:
+        moment = datetime.max.replace(tzinfo=UTC)  # the day after 9999-12-31: out of range
     except ValueError:
         raise ValidationFailed(
             _("%(field)s is not an ISO 8601 date or date-time.") % {"field": field},
@@ -55,6 +61,13 @@ def _moment(raw: str, field: str, zone: ZoneInfo, *, end_of_day: bool) -> dateti
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
+    if not EARLIEST <= moment <= LATEST:
+        # Far from today a day more or less, or a time zone, runs off the calendar.
+        raise ValidationFailed(
+            _("%(field)s must be between the years %(first)s and %(last)s.")
+            % {"field": field, "first": EARLIEST.year, "last": LATEST.year - 1},
+            fields={field: "out_of_range"},
+        )
     return moment
 
 
@@ -65,7 +78,7 @@ def _int(raw: str, field: str) -> int:
         raise ValidationFailed(
             _("%(field)s must be a number.") % {"field": field}, fields={field: "invalid"}
         ) from None
-    if value <= 0:
+    if not 1 <= value <= MAX_ID:
         raise ValidationFailed(
             _("%(field)s must be a number.") % {"field": field}, fields={field: "invalid"}
         )
@@ -104,7 +117,7 @@ def parse_report_filters(params: Mapping[str, str], viewer: Agent) -> ReportFilt
         names = {p.key: p.value for p in Priority}
         if priority_raw in names:
             priority = names[priority_raw]
-        elif priority_raw.isdigit() and int(priority_raw) in Priority.values:
+        elif priority_raw in {str(value) for value in Priority.values}:
             priority = int(priority_raw)
         else:
             raise ValidationFailed(

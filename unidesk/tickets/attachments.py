@@ -43,9 +43,15 @@ def safe_filename(raw: str, *, fallback: str = "attachment") -> str:
     return name
 
 
+# type "/" subtype, each an RFC 6838 restricted name: no spaces, quotes or line breaks.
+_MEDIA_TYPE = re.compile(r"[a-z0-9][a-z0-9!#$&^_.+-]{0,62}/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}")
+
+
 def guess_content_type(filename: str, declared: str = "") -> str:
+    """The declared media type when it is one (parameters dropped), else a guess from the
+    file name."""
     declared = (declared or "").split(";")[0].strip().lower()
-    if declared and "/" in declared and len(declared) <= 127:
+    if _MEDIA_TYPE.fullmatch(declared):
         return declared
     guessed, _ = mimetypes.guess_type(filename)
     return guessed or "application/octet-stream"

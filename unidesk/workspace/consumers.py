@@ -26,6 +26,7 @@ from unidesk.accounts.selectors import agent_group_ids
 from unidesk.channels.webchat.services import agent_saw, agent_typing
 from unidesk.core import realtime
 from unidesk.core.errors import NotFound
+from unidesk.core.inputs import loads_untrusted
 from unidesk.core.threads import in_db_thread
 from unidesk.tickets.models import Ticket
 from unidesk.tickets.selectors import ticket_get_by_number_for
@@ -87,7 +88,7 @@ class AgentConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "error", "code": "malformed"})
             return
         try:
-            frame = json.loads(text_data)
+            frame = loads_untrusted(text_data)
         except ValueError:
             frame = None
         if not isinstance(frame, dict):

@@ -3,7 +3,6 @@ platform's signature rather than an agent token."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import pydantic
@@ -14,6 +13,7 @@ from ninja import Router, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import HttpBearer
 
+from unidesk.api.errors import reject_lone_surrogates
 from unidesk.api.schemas import ErrorOut, InboundAccepted
 from unidesk.channels import registry
 from unidesk.channels.api.adapter import ApiInboundPayload, to_inbound
@@ -27,6 +27,7 @@ from unidesk.channels.selectors import (
     remembered_channel,
 )
 from unidesk.channels.webhooks import webhook_receive
+from unidesk.core.inputs import loads_untrusted
 
 router = Router(tags=["inbound"])
 ERRORS: dict[int, Any] = {
@@ -113,9 +114,10 @@ def _payload_of(body: bytes) -> ApiInboundPayload:
     if not body:
         raise ValidationError([{"loc": ("body", "payload"), "msg": "Field required"}])
     try:
-        data = json.loads(body)
+        data = loads_untrusted(body)
     except ValueError as exc:
         raise HttpError(400, "Cannot parse request body") from exc
+    reject_lone_surrogates(data)
     try:
         return ApiInboundPayload.model_validate(data)
     except pydantic.ValidationError as exc:

@@ -28,6 +28,7 @@ from unidesk.channels.api.adapter import AttachmentIn, decode_attachment
 from unidesk.channels.services import reply_send
 from unidesk.core.actor import Actor
 from unidesk.core.errors import ValidationFailed
+from unidesk.core.inputs import MAX_ID
 from unidesk.core.pagination import OrderKey, keyset_page
 from unidesk.tickets.models import Priority
 from unidesk.tickets.selectors import (
@@ -44,9 +45,9 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 401: ErrorOut, 404: ErrorOut, 409: Erro
 
 class TicketQuery(Schema):
     status: str = Field(default="", description="unsolved, new, open, pending, on-hold, …")
-    group: int | None = None
+    group: int | None = Field(default=None, ge=1, le=MAX_ID)
     assignee: str = Field(default="", description="An agent id, `me`, or `none`.")
-    customer: int | None = None
+    customer: int | None = Field(default=None, ge=1, le=MAX_ID)
     channel: str = ""
     q: str = Field(default="", max_length=500)
     tag: str = ""
@@ -69,9 +70,11 @@ def _filters(agent: Agent, query: TicketQuery) -> TicketFilters:
         try:
             assignee_id = int(query.assignee)
         except ValueError:
+            assignee_id = None
+        if assignee_id is None or not 1 <= assignee_id <= MAX_ID:
             raise ValidationFailed(
                 "assignee is an agent id, `me` or `none`.", fields={"assignee": "invalid"}
-            ) from None
+            )
     return TicketFilters(
         status=query.status,
         group_id=query.group,

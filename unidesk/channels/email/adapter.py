@@ -29,6 +29,7 @@ from unidesk.channels.base import (
     ChannelConfig,
     DeliveryResult,
     DeliveryUpdate,
+    HandshakeResponse,
     IdentityRef,
     InboundAttachment,
     InboundEvent,
@@ -131,6 +132,16 @@ class EmailAdapter(ChannelAdapter):
             )
         if not crypto.constant_time_equals(token.strip(), secret):
             raise VerificationFailed("The mailbox secret does not match.", status=403)
+
+    def answer_now(self, request: WebhookRequest) -> HandshakeResponse | None:
+        # Nothing to store: the sender hears so now, rather than a 200 for a delivery
+        # that would only ever be marked unreadable.
+        if not request.body.strip():
+            raise InvalidPayload(
+                "The body is empty; send the message as received (message/rfc822).",
+                fields={"body": "required"},
+            )
+        return None
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         try:

@@ -37,6 +37,8 @@ from unidesk.channels.base import (
     PermanentError,
     TransientError,
     WebhookRequest,
+    as_dict,
+    as_list,
 )
 from unidesk.channels.meta.graph import (
     GRAPH_BASE,
@@ -47,6 +49,7 @@ from unidesk.channels.meta.graph import (
 )
 from unidesk.channels.platform_http import PlatformHTTP, attachment_limit
 from unidesk.channels.registry import register
+from unidesk.core.inputs import loads_untrusted
 
 # Marks messages unidesk sent, so their echoes are recognised (Messenger only).
 ECHO_MARK = "unidesk:"
@@ -115,7 +118,7 @@ class MetaAdapter(ChannelAdapter):
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         try:
-            payload = json.loads(request.body)
+            payload = loads_untrusted(request.body)
         except ValueError:
             raise InvalidPayload("The webhook is not JSON.") from None
         if not isinstance(payload, dict) or payload.get("object") != self.webhook_object:
@@ -123,19 +126,19 @@ class MetaAdapter(ChannelAdapter):
                 f"Not a {self.platform} webhook (object should be {self.webhook_object!r})."
             )
         events: list[InboundEvent] = []
-        for entry in payload.get("entry") or []:
+        for entry in as_list(payload.get("entry")):
             if not isinstance(entry, dict):
                 continue
             if self.own_id and str(entry.get("id", "")) != self.own_id:
                 continue  # another page or account of the same app
-            for item in entry.get("messaging") or []:
+            for item in as_list(entry.get("messaging")):
                 if isinstance(item, dict):
                     events.extend(self._messaging(item))
         return events
 
     def _messaging(self, item: dict[str, Any]) -> list[InboundEvent]:
-        sender = str((item.get("sender") or {}).get("id") or "")
-        recipient = str((item.get("recipient") or {}).get("id") or "")
+        sender = str(as_dict(item.get("sender")).get("id") or "")
+        recipient = str(as_dict(item.get("recipient")).get("id") or "")
         sent_at = _when(item.get("timestamp"))
         message = item.get("message")
         if isinstance(message, dict):
@@ -170,7 +173,7 @@ class MetaAdapter(ChannelAdapter):
         if isinstance(item.get("delivery"), dict):
             return [
                 DeliveryUpdate(external_id=str(mid), status="delivered")
-                for mid in item["delivery"].get("mids") or []
+                for mid in as_list(item["delivery"].get("mids"))
             ]
         read = item.get("read")
         if isinstance(read, dict) and read.get("mid"):
@@ -184,7 +187,7 @@ class MetaAdapter(ChannelAdapter):
             raise InvalidPayload(
                 f"A {self.platform} message has no mid or sender.", fields={"mid": "required"}
             )
-        attachments, description = _attachments(message.get("attachments") or [])
+        attachments, description = _attachments(as_list(message.get("attachments")))
         metadata: dict[str, Any] = {}
         quick = message.get("quick_reply")
         if isinstance(quick, dict) and quick.get("payload"):
@@ -215,7 +218,7 @@ class MetaAdapter(ChannelAdapter):
         )
         if ours or not message.get("mid") or not recipient:
             return []
-        attachments, description = _attachments(message.get("attachments") or [])
+        attachments, description = _attachments(as_list(message.get("attachments")))
         return [
             OutboundEcho(
                 external_id=str(message["mid"]),
@@ -388,7 +391,7 @@ def _attachments(items: list[Any]) -> tuple[tuple[InboundAttachment, ...], str]:
         if not isinstance(item, dict):
             continue
         kind = str(item.get("type") or "")
-        payload = item.get("payload") or {}
+        payload = as_dict(item.get("payload"))
         url = str(payload.get("url") or "") if isinstance(payload, dict) else ""
         if kind in ("image", "video", "audio", "file") and url:
             if isinstance(payload, dict) and payload.get("sticker_id"):

@@ -41,6 +41,10 @@ from unidesk.channels.base import (
     TransientError,
     VerificationFailed,
     WebhookRequest,
+    as_dict,
+    as_int,
+    as_list,
+    as_text,
 )
 from unidesk.channels.platform_http import (
     PlatformHTTP,
@@ -52,6 +56,7 @@ from unidesk.channels.platform_http import (
 )
 from unidesk.channels.registry import register
 from unidesk.core import crypto
+from unidesk.core.inputs import loads_untrusted
 
 API_BASE = "https://api.telegram.org"
 # Bots may download files up to 20 MB (getFile) and send photos up to 10 MB.
@@ -76,7 +81,8 @@ def _when(timestamp: Any) -> datetime | None:
 
 
 def _name(user: dict[str, Any]) -> str:
-    return " ".join(p for p in (user.get("first_name"), user.get("last_name")) if p).strip()
+    parts = (as_text(user.get("first_name")), as_text(user.get("last_name")))
+    return " ".join(p for p in parts if p).strip()
 
 
 def _duration(seconds: Any) -> str:
@@ -176,26 +182,26 @@ class TelegramAdapter(ChannelAdapter):
 
     def delivery_id(self, request: WebhookRequest) -> str:
         try:
-            update = json.loads(request.body)
+            update = loads_untrusted(request.body)
             return f"update:{int(update['update_id'])}"
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, OverflowError):
             return super().delivery_id(request)
 
     def acknowledge(self, request: WebhookRequest, *, duplicate: bool) -> HandshakeResponse:
         # A button press waits for answerCallbackQuery; a webhook may answer it in the
         # response body, which saves a request.
         try:
-            callback = json.loads(request.body).get("callback_query") or {}
+            callback = loads_untrusted(request.body).get("callback_query")
         except (ValueError, AttributeError):
-            callback = {}
-        if callback.get("id"):
+            callback = None
+        if isinstance(callback, dict) and callback.get("id"):
             body = {"method": "answerCallbackQuery", "callback_query_id": str(callback["id"])}
             return HandshakeResponse(200, json.dumps(body), "application/json")
         return super().acknowledge(request, duplicate=duplicate)
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         try:
-            update = json.loads(request.body)
+            update = loads_untrusted(request.body)
         except ValueError:
             raise InvalidPayload("The update is not JSON.") from None
         if not isinstance(update, dict) or "update_id" not in update:
@@ -334,7 +340,7 @@ def bot_api_result(response: httpx.Response) -> Any:
         raise PermanentError(f"Telegram answered {response.status_code} without a result.")
     code = int(body.get("error_code") or response.status_code)
     description = str(body.get("description", ""))[:300]
-    parameters = body.get("parameters") or {}
+    parameters = as_dict(body.get("parameters"))
     wait = parameters.get("retry_after") if isinstance(parameters, dict) else None
     if code == 429 or wait:
         seconds = float(wait or retry_after(response) or 1)
@@ -395,7 +401,7 @@ def parse_message(message: dict[str, Any]) -> InboundMessage:
     attachments, description = _attachments(message)
     if not text and description:
         text = description
-    reply_to = message.get("reply_to_message") or {}
+    reply_to = as_dict(message.get("reply_to_message"))
     return InboundMessage(
         external_id=f"{chat_id}:{message_id}",
         identity=IdentityRef("telegram", str(sender["id"])),
@@ -409,7 +415,7 @@ def parse_message(message: dict[str, Any]) -> InboundMessage:
                 "chat_id": chat_id,
                 "message_id": message_id,
                 "username": sender.get("username", ""),
-                "chat_type": (message.get("chat") or {}).get("type", ""),
+                "chat_type": as_dict(message.get("chat")).get("type", ""),
                 "reply_to": reply_to.get("message_id") if isinstance(reply_to, dict) else None,
             }
         },
@@ -417,11 +423,11 @@ def parse_message(message: dict[str, Any]) -> InboundMessage:
 
 
 def parse_callback(callback: dict[str, Any]) -> InboundMessage:
-    sender = callback.get("from") or {}
+    sender = as_dict(callback.get("from"))
     if "id" not in sender or "id" not in callback:
         raise InvalidPayload("The button press has no sender.", fields={"from": "required"})
-    origin = callback.get("message") or {}
-    chat_id = str((origin.get("chat") or {}).get("id") or sender["id"])
+    origin = as_dict(callback.get("message"))
+    chat_id = str(as_dict(origin.get("chat")).get("id") or sender["id"])
     data = str(callback.get("data") or "")
     label = _button_label(origin, data)
     return InboundMessage(
@@ -444,9 +450,9 @@ def parse_callback(callback: dict[str, Any]) -> InboundMessage:
 
 def _button_label(origin: dict[str, Any], data: str) -> str:
     """The text on the pressed button, which is what the customer saw and chose."""
-    markup = origin.get("reply_markup") or {}
-    for row in markup.get("inline_keyboard") or []:
-        for key in row:
+    markup = as_dict(origin.get("reply_markup"))
+    for row in as_list(markup.get("inline_keyboard")):
+        for key in as_list(row):
             if isinstance(key, dict) and key.get("callback_data") == data:
                 return str(key.get("text") or data)
     return data
@@ -465,7 +471,7 @@ def _too_large(size: int) -> str:
 
 
 def _file(item: dict[str, Any], filename: str, content_type: str = "") -> InboundAttachment:
-    size = int(item.get("file_size") or 0)
+    size = as_int(item.get("file_size"))
     return InboundAttachment(
         filename=filename,
         content_type=content_type or str(item.get("mime_type") or ""),
@@ -480,11 +486,11 @@ def _attachments(message: dict[str, Any]) -> tuple[tuple[InboundAttachment, ...]
     mid = message.get("message_id")
     files: list[InboundAttachment] = []
     description = ""
-    if isinstance(message.get("photo"), list) and message["photo"]:
+    sizes = [p for p in as_list(message.get("photo")) if isinstance(p, dict)]
+    if sizes:
         limit = attachment_limit(DOWNLOAD_LIMIT)
-        sizes = [p for p in message["photo"] if isinstance(p, dict)]
-        fitting = [p for p in sizes if int(p.get("file_size") or 0) <= limit] or sizes[:1]
-        best = max(fitting, key=lambda p: int(p.get("width", 0)) * int(p.get("height", 0)))
+        fitting = [p for p in sizes if as_int(p.get("file_size")) <= limit] or sizes[:1]
+        best = max(fitting, key=lambda p: as_int(p.get("width")) * as_int(p.get("height")))
         files.append(_file(best, f"photo_{mid}.jpg", "image/jpeg"))
         description = _("Photo")
     if isinstance(message.get("document"), dict):

@@ -46,10 +46,14 @@ from unidesk.channels.base import (
     TransientError,
     VerificationFailed,
     WebhookRequest,
+    as_dict,
+    as_int,
+    as_list,
 )
 from unidesk.channels.platform_http import PlatformHTTP, attachment_limit, json_or_none
 from unidesk.channels.registry import register
 from unidesk.core import crypto
+from unidesk.core.inputs import loads_untrusted
 
 API_BASE = "https://api.vk.com"
 API_VERSION = "5.199"
@@ -125,7 +129,7 @@ class VkAdapter(ChannelAdapter):
 
     def _event(self, request: WebhookRequest) -> dict[str, Any]:
         try:
-            event = json.loads(request.body)
+            event = loads_untrusted(request.body)
         except ValueError:
             event = None
         if not isinstance(event, dict) or "type" not in event:
@@ -160,14 +164,14 @@ class VkAdapter(ChannelAdapter):
 
     def delivery_id(self, request: WebhookRequest) -> str:
         try:
-            event_id = json.loads(request.body).get("event_id")
+            event_id = loads_untrusted(request.body).get("event_id")
         except (ValueError, AttributeError):
             event_id = None
         return f"event:{event_id}" if event_id else super().delivery_id(request)
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         try:
-            event = json.loads(request.body)
+            event = loads_untrusted(request.body)
         except ValueError:
             raise InvalidPayload("The callback is not JSON.") from None
         if not isinstance(event, dict) or not isinstance(event.get("object"), dict):
@@ -326,15 +330,14 @@ def parse_event(event: dict[str, Any], *, group_id: str) -> list[InboundEvent]:
     kind = event.get("type")
     obj = event["object"]
     if kind == "message_new":
-        return [_private_message(obj.get("message", obj))]
+        return [_private_message(_message_of(obj))]
     if kind == "message_edit":
-        message = obj.get("message", obj)
+        message = _message_of(obj)
         if str(message.get("from_id")) == str(message.get("peer_id")):
             return [InboundEdit(message=_private_message(message), edited_at=None)]
         return []
     if kind == "message_reply":
-        message = obj.get("message", obj)
-        return [_private_echo(message)]
+        return [_private_echo(_message_of(obj))]
     if kind in ("wall_reply_new", "wall_reply_edit"):
         parsed = _comment(obj, group_id=group_id)
         if parsed is None:
@@ -343,6 +346,11 @@ def parse_event(event: dict[str, Any], *, group_id: str) -> list[InboundEvent]:
             return [InboundEdit(message=parsed, edited_at=None)]
         return [parsed]
     return []  # joins, likes, typing… are not conversations
+
+
+def _message_of(obj: dict[str, Any]) -> dict[str, Any]:
+    """The message of a message event (API 5.103+ nests it; older versions do not)."""
+    return as_dict(obj.get("message", obj))
 
 
 def _private_external_id(message: dict[str, Any]) -> str:
@@ -356,7 +364,7 @@ def _private_external_id(message: dict[str, Any]) -> str:
 def _private_message(message: dict[str, Any]) -> InboundMessage:
     if not message.get("from_id") or not message.get("peer_id"):
         raise InvalidPayload("A VK message has no sender.", fields={"message.from_id": "required"})
-    attachments, description = _attachments(message.get("attachments") or [])
+    attachments, description = _attachments(as_list(message.get("attachments")))
     metadata: dict[str, Any] = {"vk": {"peer_id": message["peer_id"]}}
     button = _button(message.get("payload"))
     if button:
@@ -375,7 +383,7 @@ def _private_message(message: dict[str, Any]) -> InboundMessage:
 def _private_echo(message: dict[str, Any]) -> OutboundEcho:
     if not message.get("peer_id"):
         raise InvalidPayload("A VK message has no peer.", fields={"message.peer_id": "required"})
-    attachments, description = _attachments(message.get("attachments") or [])
+    attachments, description = _attachments(as_list(message.get("attachments")))
     return OutboundEcho(
         external_id=_private_external_id(message),
         recipient=IdentityRef("vk", str(message["peer_id"])),
@@ -390,7 +398,7 @@ def _button(payload: Any) -> str:
     if not payload:
         return ""
     try:
-        data = json.loads(payload) if isinstance(payload, str) else payload
+        data = loads_untrusted(payload) if isinstance(payload, str) else payload
     except ValueError:
         return str(payload)
     if isinstance(data, dict):
@@ -404,8 +412,10 @@ def _comment(obj: dict[str, Any], *, group_id: str) -> InboundMessage | Outbound
             raise InvalidPayload(
                 f"A VK comment has no {name}.", fields={f"object.{name}": "required"}
             )
-    owner, post, author = obj["owner_id"], obj["post_id"], int(obj["from_id"])
-    attachments, description = _attachments(obj.get("attachments") or [])
+    owner, post, author = obj["owner_id"], obj["post_id"], as_int(obj["from_id"])
+    if not author:
+        raise InvalidPayload("A VK comment has no author.", fields={"object.from_id": "invalid"})
+    attachments, description = _attachments(as_list(obj.get("attachments")))
     text = str(obj.get("text") or "") or description
     metadata = {
         "vk": {
@@ -444,7 +454,7 @@ def _comment(obj: dict[str, Any], *, group_id: str) -> InboundMessage | Outbound
 
 
 def _largest(items: list[dict[str, Any]]) -> dict[str, Any]:
-    return max(items, key=lambda s: int(s.get("width") or 0) * int(s.get("height") or 0))
+    return max(items, key=lambda s: as_int(s.get("width")) * as_int(s.get("height")))
 
 
 def _attachments(items: list[Any]) -> tuple[tuple[InboundAttachment, ...], str]:
@@ -457,8 +467,9 @@ def _attachments(items: list[Any]) -> tuple[tuple[InboundAttachment, ...], str]:
         body = item.get(kind) if isinstance(kind, str) else None
         if not isinstance(body, dict):
             continue
-        if kind == "photo" and body.get("sizes"):
-            best = _largest([s for s in body["sizes"] if isinstance(s, dict)])
+        sizes = [s for s in as_list(body.get("sizes")) if isinstance(s, dict)]
+        if kind == "photo" and sizes:
+            best = _largest(sizes)
             files.append(
                 InboundAttachment(
                     filename=f"photo_{body.get('id', '')}.jpg",
@@ -473,7 +484,7 @@ def _attachments(items: list[Any]) -> tuple[tuple[InboundAttachment, ...], str]:
             name = (
                 title if not ext or title.lower().endswith(f".{ext.lower()}") else f"{title}.{ext}"
             )
-            size = int(body.get("size") or 0)
+            size = as_int(body.get("size"))
             limit = attachment_limit()
             files.append(
                 InboundAttachment(

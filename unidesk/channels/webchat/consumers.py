@@ -33,6 +33,7 @@ from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat import selectors, services
 from unidesk.core import realtime
 from unidesk.core.errors import DomainError, NotFound, PermissionDenied
+from unidesk.core.inputs import loads_untrusted
 from unidesk.core.ratelimit import RateLimited
 from unidesk.core.threads import in_db_thread
 
@@ -395,7 +396,7 @@ class VisitorConsumer(AsyncWebsocketConsumer):
 
 def _parse(text: str) -> dict[str, Any]:
     try:
-        frame = json.loads(text)
+        frame = loads_untrusted(text)
     except ValueError:
         raise FrameError("malformed", _("The frame is not JSON.")) from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):

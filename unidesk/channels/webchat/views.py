@@ -26,11 +26,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from unidesk.accounts.availability import answer_promise, describe_promise
+from unidesk.channels.base import as_int
 from unidesk.channels.models import ChannelAccount
 from unidesk.channels.webchat import config as widget_config
 from unidesk.channels.webchat import selectors, services
 from unidesk.core.errors import DomainError, NotFound
 from unidesk.core.http import file_response
+from unidesk.core.inputs import loads_untrusted
 from unidesk.core.ratelimit import RateLimited
 
 WIDGET_PATH = Path(__file__).parent / "static" / "webchat" / "widget.js"
@@ -203,7 +205,7 @@ def upload(request: HttpRequest, key: str) -> HttpResponse:
 
 def _upload(request: HttpRequest, account: ChannelAccount, language: str) -> HttpResponse:
     conf = widget_config.parse(account.key, account.settings)
-    declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    declared = as_int(request.META.get("CONTENT_LENGTH"))
     if declared > conf.max_upload_bytes + 64 * 1024:
         # Refused before the body is read: a huge upload costs us nothing.
         return _error(
@@ -257,7 +259,7 @@ def _identity(raw: str | None) -> Any:
     if not raw:
         return None
     try:
-        return json.loads(raw)
+        return loads_untrusted(raw)
     except ValueError:
         return "not json"
 

@@ -16,7 +16,6 @@ outside it an approved template is sent instead (``metadata["template"]``).
 
 from __future__ import annotations
 
-import json
 import mimetypes
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -38,6 +37,9 @@ from unidesk.channels.base import (
     OutboundMessage,
     PermanentError,
     WebhookRequest,
+    as_dict,
+    as_list,
+    as_text,
 )
 from unidesk.channels.meta.graph import (
     GRAPH_BASE,
@@ -48,6 +50,7 @@ from unidesk.channels.meta.graph import (
 )
 from unidesk.channels.platform_http import PlatformHTTP, attachment_limit, too_large
 from unidesk.channels.registry import register
+from unidesk.core.inputs import loads_untrusted
 
 # Cloud API media limits: documents up to 100 MB; our own attachment limit usually binds.
 MEDIA_LIMIT = 100 * 1024 * 1024
@@ -76,7 +79,7 @@ def templates_from_setting(raw: str) -> tuple[Template, ...]:
         return ()
     if raw.startswith("["):
         try:
-            items = json.loads(raw)
+            items = loads_untrusted(raw)
         except ValueError:
             return ()
         return tuple(
@@ -143,31 +146,32 @@ class WhatsAppAdapter(ChannelAdapter):
 
     def parse_inbound(self, request: WebhookRequest) -> list[InboundEvent]:
         try:
-            payload = json.loads(request.body)
+            payload = loads_untrusted(request.body)
         except ValueError:
             raise InvalidPayload("The webhook is not JSON.") from None
         if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
             raise InvalidPayload("Not a WhatsApp Business webhook (object is missing).")
         own_number = self.config.setting("phone_number_id")
         events: list[InboundEvent] = []
-        for entry in payload.get("entry") or []:
-            for change in (entry or {}).get("changes") or []:
-                value = (change or {}).get("value") or {}
-                if change.get("field") != "messages" or not isinstance(value, dict):
+        for entry in as_list(payload.get("entry")):
+            for item in as_list(as_dict(entry).get("changes")):
+                change = as_dict(item)
+                value = as_dict(change.get("value"))
+                if change.get("field") != "messages":
                     continue
-                number = str((value.get("metadata") or {}).get("phone_number_id") or "")
+                number = as_text(as_dict(value.get("metadata")).get("phone_number_id"))
                 if own_number and number and number != own_number:
                     continue  # another number of the same business account
                 names = {
-                    str(c.get("wa_id")): str((c.get("profile") or {}).get("name") or "")
-                    for c in value.get("contacts") or []
+                    str(c.get("wa_id")): as_text(as_dict(c.get("profile")).get("name"))
+                    for c in as_list(value.get("contacts"))
                     if isinstance(c, dict)
                 }
-                for message in value.get("messages") or []:
+                for message in as_list(value.get("messages")):
                     parsed = parse_message(message, names)
                     if parsed is not None:
                         events.append(parsed)
-                for status in value.get("statuses") or []:
+                for status in as_list(value.get("statuses")):
                     update = parse_status(status)
                     if update is not None:
                         events.append(update)
@@ -228,7 +232,7 @@ class WhatsAppAdapter(ChannelAdapter):
         return DeliveryResult(external_id=ids[0])
 
     def _template_body(self, template: dict[str, Any]) -> dict[str, Any]:
-        parameters = [{"type": "text", "text": str(p)} for p in template.get("parameters") or []]
+        parameters = [{"type": "text", "text": str(p)} for p in as_list(template.get("parameters"))]
         body: dict[str, Any] = {
             "name": str(template.get("name", "")),
             "language": {"code": str(template.get("language") or "en")},
@@ -340,24 +344,24 @@ def parse_message(message: Any, names: dict[str, str]) -> InboundMessage | None:
     metadata: dict[str, Any] = {"whatsapp": {"type": kind}}
     attachments: tuple[InboundAttachment, ...] = ()
     if kind == "text":
-        text = str((message.get("text") or {}).get("body") or "")
+        text = str(as_dict(message.get("text")).get("body") or "")
     elif kind in _MEDIA_TYPES:
-        media = message.get(kind) or {}
+        media = as_dict(message.get(kind))
         text = str(media.get("caption") or "")
         attachments = (_media_attachment(kind, media, str(message["id"])),)
         if not text:
             text = _describe_media(kind, media, attachments[0].filename)
     elif kind == "interactive":
-        reply = message.get("interactive") or {}
-        choice = reply.get("button_reply") or reply.get("list_reply") or {}
+        reply = as_dict(message.get("interactive"))
+        choice = as_dict(reply.get("button_reply") or reply.get("list_reply"))
         text = str(choice.get("title") or "")
         metadata["button"] = str(choice.get("id") or "")
     elif kind == "button":
-        button = message.get("button") or {}
+        button = as_dict(message.get("button"))
         text = str(button.get("text") or "")
         metadata["button"] = str(button.get("payload") or text)
     elif kind == "location":
-        loc = message.get("location") or {}
+        loc = as_dict(message.get("location"))
         text = _("Location: %(lat)s, %(lon)s") % {
             "lat": loc.get("latitude"), "lon": loc.get("longitude"),
         }  # fmt: skip
@@ -365,9 +369,9 @@ def parse_message(message: Any, names: dict[str, str]) -> InboundMessage | None:
             text += f"\n{loc.get('name') or ''} {loc.get('address') or ''}".rstrip()
     elif kind == "contacts":
         people = [
-            f"{(c.get('name') or {}).get('formatted_name', '')} "
-            + ", ".join(p.get("phone", "") for p in c.get("phones") or [])
-            for c in message.get("contacts") or []
+            f"{as_dict(c.get('name')).get('formatted_name', '')} "
+            + ", ".join(p.get("phone", "") for p in as_list(c.get("phones")))
+            for c in as_list(message.get("contacts"))
             if isinstance(c, dict)
         ]
         text = _("Contact: %(people)s") % {"people": "; ".join(p.strip() for p in people)}
@@ -375,7 +379,7 @@ def parse_message(message: Any, names: dict[str, str]) -> InboundMessage | None:
         text = _("(a WhatsApp message of a kind unidesk cannot show: %(kind)s)") % {
             "kind": kind or "unknown"
         }
-    context = message.get("context") or {}
+    context = as_dict(message.get("context"))
     if context.get("id"):
         metadata["reply_to"] = str(context["id"])
     return InboundMessage(
@@ -412,13 +416,13 @@ def _describe_media(kind: str, media: dict[str, Any], filename: str) -> str:
 
 
 def parse_status(status: Any) -> DeliveryUpdate | None:
-    if not isinstance(status, dict) or status.get("status") not in STATUSES:
+    if not isinstance(status, dict) or as_text(status.get("status")) not in STATUSES:
         return None
     error = ""
-    errors = status.get("errors") or []
+    errors = as_list(status.get("errors"))
     if errors and isinstance(errors[0], dict):
         first = errors[0]
-        details = (first.get("error_data") or {}).get("details") or first.get("message") or ""
+        details = as_dict(first.get("error_data")).get("details") or first.get("message") or ""
         error = f"{first.get('title') or 'Error'} ({first.get('code')}): {details}".strip(": ")
         if first.get("code") == 131047:
             error = _(
