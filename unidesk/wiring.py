@@ -25,7 +25,7 @@ def connect() -> None:
     from unidesk.channels.telegram import polling as telegram_polling
     from unidesk.channels.webchat import offline as webchat_offline
     from unidesk.core import worker
-    from unidesk.core.events import subscribe
+    from unidesk.core.events import Event, subscribe
     from unidesk.crosschannel import subscribers as crosschannel
     from unidesk.csat import services as csat
     from unidesk.csat import subscribers as csat_subscribers
@@ -63,8 +63,7 @@ def connect() -> None:
     subscribe(ButtonPressed, csat_subscribers.button_pressed, background=True)
     subscribe(DeliveryGaveUp, csat_subscribers.delivery_gave_up)
     # Agents' open workspaces hear of every change to a ticket as it commits.
-    for event_type in live.KINDS:
-        subscribe(event_type, live.tell_workspaces)
+    subscribe(Event, live.tell_workspaces, coalesce=True, when=live.concerns_workspaces)
     # Out-of-hours replies, the live chat's pickup notice, and the channels' bots.
     subscribe(
         TicketCreated,
