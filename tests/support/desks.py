@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from tests.support.server import free_port, fresh_database_url
+from tests.support.server import free_port, fresh_database_url, run_cli
 
 
 @dataclass
@@ -67,13 +67,7 @@ class DeskProcess:
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "unidesk", *args],
-            env=self.env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise AssertionError(f"unidesk {' '.join(args)} failed: {result.stderr}")
-        return result.stdout
+        return run_cli(self.env, *args)
 
 
 @contextmanager

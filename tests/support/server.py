@@ -37,6 +37,17 @@ def fresh_database_url(suffix: str) -> str | None:
     return urlunsplit(parts._replace(path=f"/{name}"))
 
 
+def run_cli(env: dict[str, str], *args: str) -> str:
+    """``unidesk ARGS`` against the desk that ``env`` points at; its output, or a failed test."""
+    result = subprocess.run(
+        [sys.executable, "-m", "unidesk", *args],
+        env=env, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    if result.returncode != 0:
+        raise AssertionError(f"unidesk {' '.join(args)} failed: {result.stderr}")
+    return result.stdout
+
+
 @dataclass
 class RunningDesk:
     url: str
@@ -44,13 +55,7 @@ class RunningDesk:
     process: subprocess.Popen[str]
 
     def cli(self, *args: str) -> str:
-        result = subprocess.run(
-            [sys.executable, "-m", "unidesk", *args],
-            env=self.env, capture_output=True, text=True, timeout=120, check=False,
-        )  # fmt: skip
-        if result.returncode != 0:
-            raise AssertionError(f"unidesk {' '.join(args)} failed: {result.stderr}")
-        return result.stdout
+        return run_cli(self.env, *args)
 
     def output(self) -> str:
         self.process.terminate()
