@@ -161,7 +161,8 @@ if _database_url:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend; the threads of a process queue for writing in-process.
+            "ENGINE": "unidesk.core.sqlite",
             "NAME": str(SQLITE_PATH),
             # Tests use a file too: concurrency behaves as in production (WAL, busy
             # timeout), which an in-memory shared-cache database does not.

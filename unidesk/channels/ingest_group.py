@@ -19,11 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
-from django.db import IntegrityError, close_old_connections, transaction
+from django.db import IntegrityError, transaction
 
 from unidesk.channels.base import InboundMessage
 from unidesk.channels.ingest import IngestResult, batch_lookups, batch_lookups_forget, ingest
 from unidesk.channels.models import ChannelAccount
+from unidesk.core.db import unit_of_work_connection
 from unidesk.tickets.attachments import files_removed_on_error
 
 logger = logging.getLogger("unidesk.ingest")
@@ -87,11 +88,8 @@ def _ingest_alone(account: ChannelAccount, inbound: InboundMessage) -> Outcome:
 
 
 def _batch_in_thread(items: list[tuple[ChannelAccount, InboundBuilder]]) -> list[Outcome]:
-    close_old_connections()
-    try:
+    with unit_of_work_connection():
         return ingest_batch(items)
-    finally:
-        close_old_connections()
 
 
 class IngestGroup:

@@ -56,6 +56,7 @@ from unidesk.channels.ingest import (
 from unidesk.channels.models import ChannelAccount, InboundRecord, InboundState
 from unidesk.channels.selectors import active_channel_for_webhook, remembered_channel
 from unidesk.core import tasks
+from unidesk.core.db import unit_of_work_connection
 from unidesk.core.errors import DomainError, PayloadTooLarge
 from unidesk.core.inputs import storable_text
 from unidesk.customers.models import Identity
@@ -186,11 +187,8 @@ def inbound_store_many(items: list[Item]) -> list[bool]:
 
 
 def _store_many_in_thread(items: list[Item]) -> list[bool]:
-    close_old_connections()
-    try:
+    with unit_of_work_connection():
         return inbound_store_many(items)
-    finally:
-        close_old_connections()
 
 
 class _GroupCommit:

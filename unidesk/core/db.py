@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
+from django.db import close_old_connections, connection
 from django.db.backends.signals import connection_created
 
 from unidesk.core.text import search_document
@@ -28,3 +31,24 @@ def install_connection_hooks() -> None:
 
 def is_postgres(connection: Any) -> bool:
     return bool(connection.vendor == "postgresql")
+
+
+@contextmanager
+def unit_of_work_connection() -> Iterator[None]:
+    """Around one unit of work of a thread that does one after another (a server process's
+    ingestion writer and webhook store). On SQLite the thread keeps its connection from one
+    unit to the next: opening one (the file, the pragmas, our search functions) costs more
+    than a small batch. PostgreSQL's connections go back to the pool after each unit, as
+    Django does between requests, so a restarted server is met with a fresh one. After an
+    error the connection is dropped either way."""
+    keep = connection.vendor == "sqlite"
+    if not keep:
+        close_old_connections()
+    try:
+        yield
+    except BaseException:
+        connection.close()
+        raise
+    finally:
+        if not keep:
+            close_old_connections()
