@@ -286,11 +286,16 @@ def _remember(account: ChannelAccount, inbound: InboundMessage, result: IngestRe
     if lookups is None:
         return
     lookups.absent.discard((account.pk, inbound.external_id[:255]))
-    identity = result.ticket.requester_identity if result.created_ticket else None
-    if identity is not None:
-        lookups.identities[(identity.kind, identity.value)] = identity
     if inbound.thread_key and result.created_ticket:
         lookups.threads[(account.pk, inbound.thread_key[:255])] = result.ticket
+
+
+def _remember_identity(identity: Identity) -> None:
+    """The batch's later messages from this sender find the identity just found or created
+    (a failed message makes the batch forget its lookups, so nothing rolled back stays)."""
+    lookups = _lookups.get()
+    if lookups is not None:
+        lookups.identities[(identity.kind, identity.value)] = identity
 
 
 def _stored(account: ChannelAccount, external_id: str) -> Message | None:
@@ -338,6 +343,7 @@ def _ingest_new(account: ChannelAccount, inbound: InboundMessage) -> IngestResul
         name=inbound.name,
         known=_known_identity(inbound),
     )
+    _remember_identity(identified.identity)
     customer = identified.customer
     answer = _answers_our_question(inbound)
     ticket = _thread(account, inbound, any_status=answer)

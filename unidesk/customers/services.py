@@ -67,12 +67,19 @@ def customer_for_identity(
         return IdentifiedCustomer(customer=customer, identity=identity, created=False)
     now = clock.now()
     try:
-        with transaction.atomic():
+        # A batch (``known`` given) holds a savepoint per message and answers a lost race
+        # by ingesting that message again; one more savepoint here would cost two round
+        # trips for every new customer.
+        with transaction.atomic(savepoint=isinstance(known, NotLookedUp)):
             customer = Customer.objects.create(name=name, created_at=now, updated_at=now)
             identity = Identity.objects.create(
                 customer=customer, kind=kind, value=value, created_at=now
             )
     except IntegrityError:
+        if not isinstance(known, NotLookedUp):
+            # No savepoint of our own to read the winner's row after: the batch answers
+            # this by ingesting the message again on its own.
+            raise
         identity = Identity.objects.select_related("customer").get(kind=kind, value=value)
         return IdentifiedCustomer(customer=identity.customer, identity=identity, created=False)
     return IdentifiedCustomer(customer=customer, identity=identity, created=True)

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import Any, Final
 
 from django.db import connection, transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from unidesk.accounts.models import Agent, Group
@@ -78,7 +77,11 @@ def next_ticket_number() -> int:
         with connection.cursor() as cursor:
             cursor.execute("SELECT nextval('tickets_ticket_number_seq')")
             return int(cursor.fetchone()[0])
-    current = Ticket.objects.aggregate(top=Max("number"))["top"]
+    # Plain SQL: asked for every new ticket, and the ORM's aggregate cost ten times what
+    # SQLite spends reading the last entry of the unique index.
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX(number) FROM {Ticket._meta.db_table}")  # noqa: S608
+        current = cursor.fetchone()[0]
     return max(FIRST_TICKET_NUMBER, (current or 0) + 1)
 
 
