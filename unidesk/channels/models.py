@@ -53,7 +53,13 @@ class ChannelAccount(models.Model):
 
     @property
     def secrets(self) -> dict[str, Any]:
-        return crypto.decrypt_json(self.secrets_encrypted)
+        # Decrypted once per stored value: webhooks verify with the secret on every request
+        # and a remembered channel (``selectors.remembered_channel``) serves many of them.
+        cached = self.__dict__.get("_secrets_decrypted")
+        if cached is None or cached[0] != self.secrets_encrypted:
+            cached = (self.secrets_encrypted, crypto.decrypt_json(self.secrets_encrypted))
+            self.__dict__["_secrets_decrypted"] = cached
+        return dict(cached[1])
 
     def set_secrets(self, values: dict[str, Any]) -> None:
         self.secrets_encrypted = crypto.encrypt_json(
