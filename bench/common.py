@@ -32,8 +32,23 @@ def machine() -> str:
         pass
     return (
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {cpu}, "
-        f"Python {platform.python_version()}"
+        f"Python {platform.python_version()}; speed probe {speed_probe_ms():.0f} ms"
     )
+
+
+def speed_probe_ms() -> float:
+    """CPU time of a fixed pure-Python loop (best of three). On a shared virtual machine the
+    same code runs at different speeds from day to day; printed beside every result, the
+    probe tells a slower machine from a slower unidesk (lower is faster)."""
+
+    def once() -> float:
+        started = time.process_time()
+        counts: dict[int, int] = {}
+        for i in range(2_000_000):
+            counts[i % 1000] = counts.get(i % 1000, 0) + i
+        return time.process_time() - started
+
+    return min(once() for _ in range(3)) * 1000
 
 
 def percentile(values: Sequence[float], q: float) -> float:
