@@ -2,9 +2,10 @@
 
 SQLite lets one connection write at a time. A transaction that finds the write lock taken
 waits in SQLite's busy handler, which sleeps and retries in growing steps (up to 25, then
-50 and 100 ms) rather than waking when the lock is freed. Under load that sleeping, not
-the work, made most of a reply's latency: the ingestion writer, the worker, web chat and
-request threads of one server process kept finding each other mid-transaction.
+50 and 100 ms) rather than waking when the lock is freed, and the thread holding the lock
+can run on while the others sleep: under load the ingestion writer, the worker, web chat and
+the request threads of one server process find each other mid-transaction, and an unlucky
+one waits far longer than the work in front of it (``python -m bench sqlite_writers``).
 
 So before ``BEGIN`` a thread takes a lock shared by the process's connections to the same
 database file, and gives it back when its transaction ends: a waiting thread starts the
