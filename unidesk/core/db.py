@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 from django.db.backends.signals import connection_created
 
 from unidesk.core.text import search_document
@@ -31,6 +31,14 @@ def install_connection_hooks() -> None:
 
 def is_postgres(connection: Any) -> bool:
     return bool(connection.vendor == "postgresql")
+
+
+def drop_connections_after_errors() -> None:
+    """For threads that keep their connections between jobs: drop only a connection an
+    error may have left broken."""
+    for open_connection in connections.all(initialized_only=True):
+        if open_connection.errors_occurred:
+            open_connection.close_if_unusable_or_obsolete()
 
 
 @contextmanager

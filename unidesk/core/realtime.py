@@ -110,7 +110,7 @@ class _Deferrer:
         self.queue.put(work)
 
     def _run(self) -> None:
-        from django.db import connections
+        from unidesk.core.db import drop_connections_after_errors
 
         while True:
             work = self.queue.get()
@@ -121,9 +121,7 @@ class _Deferrer:
             finally:
                 self.pending.done()
                 # Keep the connection between jobs, unless an error may have broken it.
-                for connection in connections.all(initialized_only=True):
-                    if connection.errors_occurred:
-                        connection.close_if_unusable_or_obsolete()
+                drop_connections_after_errors()
 
 
 _the_deferrer: _Deferrer | None = None

@@ -15,7 +15,8 @@ from functools import wraps
 from typing import ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from django.db import connections
+
+from unidesk.core.db import drop_connections_after_errors
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -30,9 +31,7 @@ def in_db_thread(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
         try:
             return func(*args, **kwargs)
         finally:
-            for connection in connections.all(initialized_only=True):
-                if connection.errors_occurred:
-                    connection.close_if_unusable_or_obsolete()
+            drop_connections_after_errors()
 
     converted: Callable[P, Awaitable[R]] = sync_to_async(
         run, thread_sensitive=False, executor=_EXECUTOR

@@ -66,17 +66,18 @@ def customer_for_identity(
             customer.save(update_fields=["name"])
         return IdentifiedCustomer(customer=customer, identity=identity, created=False)
     now = clock.now()
+    in_batch = not isinstance(known, NotLookedUp)
     try:
         # A batch (``known`` given) holds a savepoint per message and answers a lost race
         # by ingesting that message again; one more savepoint here would cost two round
         # trips for every new customer.
-        with transaction.atomic(savepoint=isinstance(known, NotLookedUp)):
+        with transaction.atomic(savepoint=not in_batch):
             customer = Customer.objects.create(name=name, created_at=now, updated_at=now)
             identity = Identity.objects.create(
                 customer=customer, kind=kind, value=value, created_at=now
             )
     except IntegrityError:
-        if not isinstance(known, NotLookedUp):
+        if in_batch:
             # No savepoint of our own to read the winner's row after: the batch answers
             # this by ingesting the message again on its own.
             raise
